@@ -1,0 +1,90 @@
+"""Word2VecConfig: every training setting, with gensim's names and word2vec.c's defaults."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from lmbasics._util.errors import LmbasicsError
+
+SOFTMAX_MAX_VOCAB = 100_000  # full softmax is O(V·N) per prediction: beyond this, use hs or ns
+
+
+@dataclass
+class Word2VecConfig:
+    vector_size: int = 100  # N, the dimension of the word vectors (hidden layer)
+    window: int = 5  # maximum distance between target and context; the reduced window is random
+    min_count: int = 5  # words rarer than this are dropped before training
+    max_final_vocab: int | None = None  # raise min_count until at most this many words remain
+    sample: float = 1e-3  # subsampling threshold s (0 = off); >= 1 means an absolute count
+    sg: int = 0  # 1 = Skip-gram, 0 = CBOW
+    hs: int = 0  # 1 = hierarchical softmax output layer
+    negative: int = 5  # noise words per prediction for negative sampling (0 = off)
+    softmax: int = 0  # 1 = full softmax output layer (the exact textbook model, O(V) per step)
+    ns_exponent: float = 0.75  # noise distribution unigram^ns_exponent (Mikolov et al. 2013b)
+    cbow_mean: int = 1  # CBOW hidden layer: 1 = mean of context vectors, 0 = sum
+    alpha: float | None = None  # initial learning rate; None: 0.025 Skip-gram, 0.05 CBOW (word2vec.c)
+    min_alpha: float = 1e-4  # learning rate reached at the end of the last epoch (linear decay)
+    epochs: int = 5  # passes over the corpus
+    workers: int = 3  # training threads (Hogwild: lock-free; 1 worker + seed = reproducible)
+    seed: int = 1  # seeds initial vectors and every random draw
+    batch_words: int = 10_000  # tokens per job handed to a thread
+    compute_loss: bool = True  # accumulate the exact training loss per epoch (a few % slower)
+
+    @property
+    def resolved_alpha(self) -> float:
+        if self.alpha is not None:
+            return float(self.alpha)
+        return 0.025 if self.sg else 0.05
+
+    def validate(self) -> Word2VecConfig:
+        """Raise :class:`LmbasicsError` naming the first invalid setting."""
+        checks = [
+            (self.vector_size >= 1, f"vector_size must be >= 1, got {self.vector_size}"),
+            (self.window >= 1, f"window must be >= 1, got {self.window}"),
+            (self.min_count >= 1, f"min_count must be >= 1, got {self.min_count}"),
+            (
+                self.max_final_vocab is None or self.max_final_vocab >= 1,
+                f"max_final_vocab must be >= 1, got {self.max_final_vocab}",
+            ),
+            (self.sample >= 0 and math.isfinite(self.sample), f"sample must be >= 0, got {self.sample}"),
+            (self.sg in (0, 1), f"sg must be 0 or 1, got {self.sg}"),
+            (self.hs in (0, 1), f"hs must be 0 or 1, got {self.hs}"),
+            (self.softmax in (0, 1), f"softmax must be 0 or 1, got {self.softmax}"),
+            (self.negative >= 0, f"negative must be >= 0, got {self.negative}"),
+            (
+                self.hs or self.negative > 0 or self.softmax,
+                "no output layer selected: set hs=1, negative>0 or softmax=1",
+            ),
+            (
+                not (self.softmax and (self.hs or self.negative > 0)),
+                "softmax=1 is the exact output layer: use it with hs=0 and negative=0",
+            ),
+            (math.isfinite(self.ns_exponent), f"ns_exponent must be finite, got {self.ns_exponent}"),
+            (self.cbow_mean in (0, 1), f"cbow_mean must be 0 or 1, got {self.cbow_mean}"),
+            (
+                self.alpha is None or (self.alpha > 0 and math.isfinite(self.alpha)),
+                f"alpha must be > 0, got {self.alpha}",
+            ),
+            (self.min_alpha >= 0, f"min_alpha must be >= 0, got {self.min_alpha}"),
+            (self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}"),
+            (self.workers >= 1, f"workers must be >= 1, got {self.workers}"),
+            (self.batch_words >= 1, f"batch_words must be >= 1, got {self.batch_words}"),
+            (0 <= self.seed < 2**63, f"seed must be in [0, 2**63), got {self.seed}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise LmbasicsError(message)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Word2VecConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise LmbasicsError(f"unknown Word2Vec setting(s): {', '.join(unknown)}")
+        return cls(**values)

@@ -1,0 +1,193 @@
+"""Streaming corpus readers: plain text, gzip, directories, text8-style long lines, iterables.
+
+A corpus is a re-iterable of sentences, each a list of ``str`` tokens. Files hold one sentence
+(or document) per line, tokens separated by whitespace (``str.split()``, as gensim's
+``LineSentence``). Lines longer than ``max_sentence_length`` tokens (10,000, gensim's limit) are
+cut into pieces, so a text8-style file that is one 100 MB line streams in 10,000-token sentences
+without ever holding the line in memory: files are read in 1 MiB blocks and cut only at ASCII
+whitespace, which never splits a UTF-8 character.
+
+Gzip is detected by its magic bytes, not the file name. Invalid UTF-8 is replaced with U+FFFD;
+the number of affected lines is counted (``stats.invalid_utf8_lines``) and reported once by the
+caller. A file that looks binary (NUL bytes in its first block) is rejected.
+
+Not here: vocabulary counting and integer encoding (:mod:`lmbasics.word2vec.vocab`).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from lmbasics._util.errors import LmbasicsError
+
+MAX_SENTENCE_LENGTH = 10_000  # gensim's MAX_WORDS_IN_BATCH / LineSentence limit
+_BLOCK_BYTES = 1 << 20
+_WHITESPACE = b" \t\r\x0b\x0c"
+
+
+@dataclass
+class ReadStats:
+    """What a pass over a corpus saw (filled in while iterating)."""
+
+    files: int = 0
+    lines: int = 0
+    invalid_utf8_lines: int = 0
+
+
+def corpus_files(path: str | os.PathLike[str]) -> list[Path]:
+    """The files a corpus path stands for: the file itself, or a directory's files, sorted."""
+    root = Path(path)
+    if not root.exists():
+        raise LmbasicsError(f"corpus not found: {root}")
+    if root.is_dir():
+        files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+        if not files:
+            raise LmbasicsError(f"corpus directory {root} contains no files")
+        return files
+    if not os.access(root, os.R_OK):
+        raise LmbasicsError(f"corpus not readable: {root}")
+    return [root]
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    handle = open(path, "rb")
+    magic = handle.read(2)
+    handle.seek(0)
+    if magic == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[return-value]
+    return handle
+
+
+def _decode(raw: bytes, stats: ReadStats) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        stats.invalid_utf8_lines += 1
+        return raw.decode("utf-8", errors="replace")
+
+
+def _iter_pieces(handle: IO[bytes], path: Path) -> Iterator[tuple[bytes, bool]]:
+    """Yield ``(bytes, ends_line)``; a line longer than a block comes in whitespace-cut pieces."""
+    pending = b""
+    first = True
+    while True:
+        try:
+            block = handle.read(_BLOCK_BYTES)
+        except (OSError, EOFError, zlib.error) as error:
+            raise LmbasicsError(f"{path}: corrupt or truncated gzip data ({error})") from None
+        if first:
+            if b"\x00" in block[:65536]:
+                raise LmbasicsError(f"{path}: looks like a binary file, not text (NUL bytes)")
+            first = False
+        if not block:
+            break
+        data = pending + block
+        lines = data.split(b"\n")
+        pending = lines.pop()
+        for line in lines:
+            yield line, True
+        if len(pending) > _BLOCK_BYTES:  # a very long line: emit up to its last whitespace
+            cut = max(pending.rfind(ch, 0, len(pending)) for ch in (b" ", b"\t"))
+            if cut > 0:
+                yield pending[:cut], False
+                pending = pending[cut + 1 :]
+    if pending:
+        yield pending, True
+
+
+def iter_file_sentences(
+    path: Path,
+    stats: ReadStats | None = None,
+    max_sentence_length: int = MAX_SENTENCE_LENGTH,
+) -> Iterator[list[str]]:
+    """Sentences of one file: one per line, cut every ``max_sentence_length`` tokens."""
+    stats = stats if stats is not None else ReadStats()
+    stats.files += 1
+    current: list[str] = []
+    with _open_binary(path) as handle:
+        for piece, ends_line in _iter_pieces(handle, path):
+            tokens = _decode(piece, stats).split()
+            if current:
+                tokens = current + tokens
+                current = []
+            while len(tokens) >= max_sentence_length and (
+                ends_line or len(tokens) > max_sentence_length
+            ):
+                yield tokens[:max_sentence_length]
+                tokens = tokens[max_sentence_length:]
+            if ends_line:
+                stats.lines += 1
+                if tokens:
+                    yield tokens
+            else:
+                current = tokens
+    if current:
+        yield current
+
+
+class LineSentence:
+    """A corpus on disk (file, ``.gz`` file or directory), re-iterable like gensim's.
+
+    >>> for sentence in LineSentence("corpus.txt.gz"):  # doctest: +SKIP
+    ...     print(sentence[:5])
+    """
+
+    def __init__(
+        self,
+        source: str | os.PathLike[str],
+        max_sentence_length: int = MAX_SENTENCE_LENGTH,
+        limit: int | None = None,
+    ) -> None:
+        self.source = Path(source)
+        self.files = corpus_files(self.source)
+        self.max_sentence_length = max_sentence_length
+        self.limit = limit
+        self.stats = ReadStats()
+
+    def __iter__(self) -> Iterator[list[str]]:
+        self.stats = ReadStats()
+        count = 0
+        for path in self.files:
+            for sentence in iter_file_sentences(path, self.stats, self.max_sentence_length):
+                yield sentence
+                count += 1
+                if self.limit is not None and count >= self.limit:
+                    return
+
+
+class PathLineSentences(LineSentence):
+    """gensim's name for a directory of corpus files; same as :class:`LineSentence`."""
+
+
+def check_sentences(corpus: Iterable[list[str]]) -> Iterable[list[str]]:
+    """Reject corpora gensim users commonly pass by mistake (a bare string, an iterator)."""
+    if isinstance(corpus, (str, bytes, os.PathLike)):
+        raise LmbasicsError(
+            "sentences must be an iterable of token lists; for a file use corpus_file=PATH"
+        )
+    if iter(corpus) is corpus:
+        raise LmbasicsError(
+            "sentences is a one-shot iterator; pass a list or a re-iterable (e.g. LineSentence), "
+            "since training reads the corpus more than once"
+        )
+    return corpus
+
+
+def iter_checked(corpus: Iterable[list[str]]) -> Iterator[list[str]]:
+    """Iterate a Python corpus, checking each sentence is a list of strings."""
+    for number, sentence in enumerate(corpus):
+        if isinstance(sentence, str):
+            raise LmbasicsError(
+                f"sentence {number} is a string, expected a list of tokens (did you forget .split()?)"
+            )
+        tokens = list(sentence)
+        if tokens and not isinstance(tokens[0], str):
+            raise LmbasicsError(f"sentence {number} contains {type(tokens[0]).__name__}, not str")
+        for start in range(0, max(len(tokens), 1), MAX_SENTENCE_LENGTH):
+            yield tokens[start : start + MAX_SENTENCE_LENGTH]

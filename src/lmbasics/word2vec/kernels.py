@@ -1,0 +1,311 @@
+"""The training kernels: the only numba module (compiled, ``nogil``, no objects, no logging).
+
+word2vec (Mikolov et al. 2013a, b) as word2vec.c trains it, chunk by chunk:
+
+- ``train_sg_chunk``: Skip-gram. For every kept word ``w`` at position ``i`` and every context
+  word ``c`` within a reduced window (``window - b``, ``b ~ U{0..window-1}``), the input vector
+  ``syn0[c]`` predicts ``w`` (word2vec.c's order of roles; gensim's too).
+- ``train_cbow_chunk``: CBOW. The mean (``cbow_mean=1``) or sum of the context vectors predicts
+  ``w``; the hidden-layer gradient is added to every context vector undivided for the mean (as
+  word2vec.c and gensim do) and divided by the context size for the sum (as gensim does).
+
+Each prediction uses one or more output layers, chosen per call by flags (never per word):
+
+- negative sampling: logistic loss on ``syn1neg[w]`` (label 1) and ``negative`` draws from the
+  noise distribution (label 0; a draw equal to ``w`` is skipped, as in word2vec.c);
+- hierarchical softmax: logistic loss on the inner nodes ``syn1[points[w, d]]`` of ``w``'s
+  Huffman path with label ``1 - codes[w, d]``;
+- full softmax (the textbook network, ``W = syn0`` and ``W' = output.T``): cross-entropy over
+  all V words, O(V·N) per prediction.
+
+Negative sampling and hierarchical softmax are both the binary-logistic step
+:func:`_logistic_step`, written once. The loss is exact (``-log σ``, computed stably), not
+gensim's table approximation; ``stats`` receives ``[loss_sum, predictions, kept_words]``.
+
+Randomness: a xorshift64* generator whose state is a local seeded per chunk by the caller, so a
+chunk's updates do not depend on which thread ran it. Draw order per sentence: one subsampling
+draw per in-vocabulary token whose keep probability is below 1; then per kept position one
+window draw followed by that position's negative draws. :mod:`.reference` replays exactly this.
+
+Arrays (``T`` = tokens in the chunk, ``S`` = sentences, ``N`` = vector size, ``L`` = longest
+Huffman code): ``syn0``: float[V, N] input vectors; ``syn1``: float[V-1, N] inner-node vectors
+(HS); ``output``: float[V, N] output word vectors (negative sampling or softmax);
+``tokens``: int32[T] word ids, ``-1`` = out of vocabulary; ``sentence_ends``: int64[S] end
+offsets into ``tokens``; ``keep_probability``: float32[V]; ``codes``: uint8[V, L];
+``points``: int32[V, L]; ``code_lengths``: int32[V]; ``alias_probability``: float64[V];
+``alias_index``: int32[V]; work buffers ``kept``: int32[T], ``neu1``: float[1, N], ``neu1e``: float[N],
+``scores``: float64[V] (softmax only). The caller validates every index: numba checks no bounds.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+from numba.extending import overload
+
+_XORSHIFT_MULTIPLIER = np.uint64(0x2545F4914F6CDD1D)  # Vigna, "An experimental exploration..."
+_U12, _U25, _U27, _U32, _U11 = (np.uint64(s) for s in (12, 25, 27, 32, 11))
+_LOW32 = np.uint64(0xFFFFFFFF)
+_TWO_POW_M32 = 1.0 / 4294967296.0
+_TWO_POW_M53 = 1.0 / 9007199254740992.0
+
+# σ(x) and softplus(x) = log(1 + e^x) tabulated on [-MAX_X, MAX_X] and read with linear
+# interpolation: libm's exp costs ~35 ns here, more than the dot product it follows. The step
+# 16/8192 bounds the interpolation error by (step²/8)·max|f''|: < 5e-8 for σ (|σ''| <= 0.1) and
+# < 1.2e-7 for softplus (its f'' = σ' <= 1/4), far below the float32 resolution of the updates; beyond the table σ is 0 or 1 to within 3.4e-4 of the limit
+# and is computed exactly there (rare: only badly trained pairs reach it).
+MAX_X = 8.0
+TABLE_SIZE = 8192
+_TABLE_X = np.linspace(-MAX_X, MAX_X, TABLE_SIZE + 1)
+SIGMOID_TABLE = 1.0 / (1.0 + np.exp(-_TABLE_X))
+SOFTPLUS_TABLE = np.logaddexp(0.0, _TABLE_X)
+_TABLE_SCALE = TABLE_SIZE / (2.0 * MAX_X)
+
+
+def cast_like(value, array):  # pragma: no cover - replaced by the overload in compiled code
+    """``value`` converted to ``array``'s dtype (keeps float32 loops in float32)."""
+    return array.dtype.type(value)
+
+
+@overload(cast_like)
+def _cast_like_overload(value, array):
+    dtype = array.dtype
+
+    def implementation(value, array):
+        return dtype(value)
+
+    return implementation
+
+
+@njit(nogil=True, cache=True)
+def rng_next(state):
+    """xorshift64*: returns ``(new_state, 64 random bits)``; ``state`` is a nonzero uint64."""
+    state ^= state >> _U12
+    state ^= state << _U25
+    state ^= state >> _U27
+    return state, state * _XORSHIFT_MULTIPLIER
+
+
+@njit(nogil=True, cache=True)
+def rng_uniform(bits):
+    """A float64 in [0, 1) from the top 53 bits."""
+    return float(bits >> _U11) * _TWO_POW_M53
+
+
+@njit(nogil=True, cache=True)
+def rng_below(bits, n):
+    """An integer in [0, n) from the top 32 bits (Lemire's multiply-shift, n < 2**31)."""
+    return np.int64(((bits >> _U32) * np.uint64(n)) >> _U32)
+
+
+@njit(nogil=True, cache=True)
+def alias_draw(bits, alias_probability, alias_index):
+    """One draw from Walker's alias table: bucket from the top 32 bits, coin from the low 32."""
+    bucket = rng_below(bits, alias_probability.shape[0])
+    coin = float(bits & _LOW32) * _TWO_POW_M32
+    if coin < alias_probability[bucket]:
+        return bucket
+    return np.int64(alias_index[bucket])
+
+
+@njit(nogil=True, cache=True)
+def _softplus(x):
+    """log(1 + exp(x)) without overflow (tabulated inside [-MAX_X, MAX_X])."""
+    if -MAX_X < x < MAX_X:
+        position = (x + MAX_X) * _TABLE_SCALE
+        k = int(position)
+        fraction = position - k
+        return SOFTPLUS_TABLE[k] + fraction * (SOFTPLUS_TABLE[k + 1] - SOFTPLUS_TABLE[k])
+    if x > 0.0:
+        return x + math.log1p(math.exp(-x))
+    return math.log1p(math.exp(x))
+
+
+@njit(nogil=True, cache=True)
+def sigmoid(x):
+    """σ(x) = 1 / (1 + e^-x), tabulated inside [-MAX_X, MAX_X] (error < 5e-8)."""
+    if -MAX_X < x < MAX_X:
+        position = (x + MAX_X) * _TABLE_SCALE
+        k = int(position)
+        fraction = position - k
+        return SIGMOID_TABLE[k] + fraction * (SIGMOID_TABLE[k + 1] - SIGMOID_TABLE[k])
+    return 1.0 / (1.0 + math.exp(-min(max(x, -30.0), 30.0)))
+
+
+@njit(nogil=True, fastmath=True, cache=True, inline="always")
+def _logistic_step(hidden, h, output, row, label, alpha, grad, compute_loss):
+    """One binary-logistic update; returns its loss ``-log σ(±hidden[h]·output[row])``.
+
+    ``hidden[h]``: the float[N] hidden vector (read only); ``output[row]``: the output vector,
+    updated in place; ``label``: 1.0 or 0.0; ``grad``: float[N] accumulates the step for the
+    hidden vector. Rows are indexed, not sliced: a slice is a new array object whose reference
+    count threads would update atomically on every call.
+    """
+    f = cast_like(0.0, grad)
+    for i in range(grad.shape[0]):
+        f += hidden[h, i] * output[row, i]
+    g = cast_like((label - sigmoid(float(f))) * alpha, grad)
+    for i in range(grad.shape[0]):
+        grad[i] += g * output[row, i]
+        output[row, i] += g * hidden[h, i]
+    if not compute_loss:
+        return 0.0
+    return _softplus(-float(f)) if label > 0.5 else _softplus(float(f))
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def _softmax_step(hidden, h, output, target, alpha, grad, scores, compute_loss):
+    """Full-softmax update over all rows of ``output``; returns ``-log p(target | hidden[h])``."""
+    top = -np.inf
+    for v in range(output.shape[0]):
+        s = cast_like(0.0, grad)
+        for i in range(grad.shape[0]):
+            s += hidden[h, i] * output[v, i]
+        scores[v] = s
+        top = max(top, scores[v])
+    total = 0.0
+    for v in range(output.shape[0]):
+        total += math.exp(scores[v] - top)
+    log_total = math.log(total)
+    for v in range(output.shape[0]):
+        p = math.exp(scores[v] - top - log_total)
+        g = cast_like(((1.0 if v == target else 0.0) - p) * alpha, grad)
+        for i in range(grad.shape[0]):
+            grad[i] += g * output[v, i]
+            output[v, i] += g * hidden[h, i]
+    if not compute_loss:
+        return 0.0
+    return -(scores[target] - top - log_total)
+
+
+@njit(nogil=True, fastmath=True, cache=True, inline="always")
+def _predict(hidden, h, word, syn1, output, codes, points, code_lengths, alias_probability,
+             alias_index, hs, negative, softmax, alpha, grad, scores, compute_loss, state):
+    """All output-layer updates for "``hidden[h]`` predicts ``word``"; returns ``(loss, state)``."""
+    loss = 0.0
+    if hs:
+        for d in range(code_lengths[word]):
+            label = 1.0 - codes[word, d]
+            loss += _logistic_step(hidden, h, syn1, points[word, d], label, alpha, grad,
+                                   compute_loss)
+    if negative > 0:
+        loss += _logistic_step(hidden, h, output, word, 1.0, alpha, grad, compute_loss)
+        for _ in range(negative):
+            state, bits = rng_next(state)
+            noise = alias_draw(bits, alias_probability, alias_index)
+            if noise == word:
+                continue
+            loss += _logistic_step(hidden, h, output, noise, 0.0, alpha, grad, compute_loss)
+    if softmax:
+        loss += _softmax_step(hidden, h, output, word, alpha, grad, scores, compute_loss)
+    return loss, state
+
+
+@njit(nogil=True, cache=True)
+def _subsample(tokens, start, end, keep_probability, kept, state):
+    """Copy the kept in-vocabulary words of ``tokens[start:end]`` to ``kept``; return count."""
+    n = 0
+    for p in range(start, end):
+        word = tokens[p]
+        if word < 0:
+            continue
+        keep = keep_probability[word]
+        if keep < 1.0:
+            state, bits = rng_next(state)
+            if rng_uniform(bits) >= keep:
+                continue
+        kept[n] = word
+        n += 1
+    return n, state
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def train_sg_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, codes, points,
+                   code_lengths, alias_probability, alias_index, hs, negative, softmax, window,
+                   alpha_start, alpha_end, seed, compute_loss, kept, neu1e, scores, stats):
+    """Skip-gram over one chunk of sentences; see the module docstring for the arrays."""
+    state = np.uint64(seed)
+    total = max(tokens.shape[0], 1)
+    loss_sum, predictions, kept_words = 0.0, 0, 0
+    start = 0
+    for s in range(sentence_ends.shape[0]):
+        end = sentence_ends[s]
+        alpha = alpha_start + (alpha_end - alpha_start) * (start / total)
+        n, state = _subsample(tokens, start, end, keep_probability, kept, state)
+        kept_words += n
+        for i in range(n):
+            state, bits = rng_next(state)
+            reach = window - rng_below(bits, window)
+            word = kept[i]
+            for j in range(max(0, i - reach), min(n, i + reach + 1)):
+                if j == i:
+                    continue
+                context = kept[j]
+                neu1e[:] = 0.0
+                loss, state = _predict(syn0, context, word, syn1, output, codes, points, code_lengths,
+                                       alias_probability, alias_index, hs, negative, softmax,
+                                       alpha, neu1e, scores, compute_loss, state)
+                for q in range(neu1e.shape[0]):
+                    syn0[context, q] += neu1e[q]
+                loss_sum += loss
+                predictions += 1
+        start = end
+    stats[0] += loss_sum
+    stats[1] += predictions
+    stats[2] += kept_words
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def train_cbow_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, codes, points,
+                     code_lengths, alias_probability, alias_index, hs, negative, softmax, window,
+                     alpha_start, alpha_end, seed, compute_loss, cbow_mean, kept, neu1, neu1e,
+                     scores, stats):
+    """CBOW over one chunk of sentences; see the module docstring for the arrays."""
+    state = np.uint64(seed)
+    total = max(tokens.shape[0], 1)
+    loss_sum, predictions, kept_words = 0.0, 0, 0
+    size = syn0.shape[1]
+    start = 0
+    for s in range(sentence_ends.shape[0]):
+        end = sentence_ends[s]
+        alpha = alpha_start + (alpha_end - alpha_start) * (start / total)
+        n, state = _subsample(tokens, start, end, keep_probability, kept, state)
+        kept_words += n
+        for i in range(n):
+            state, bits = rng_next(state)
+            reach = window - rng_below(bits, window)
+            low, high = max(0, i - reach), min(n, i + reach + 1)
+            count = high - low - 1
+            if count == 0:
+                continue
+            neu1[:] = 0.0
+            for j in range(low, high):
+                if j != i:
+                    context = kept[j]
+                    for q in range(size):
+                        neu1[0, q] += syn0[context, q]
+            if cbow_mean:
+                inverse = cast_like(1.0 / count, neu1e)
+                for q in range(size):
+                    neu1[0, q] *= inverse
+            neu1e[:] = 0.0
+            loss, state = _predict(neu1, 0, kept[i], syn1, output, codes, points, code_lengths,
+                                   alias_probability, alias_index, hs, negative, softmax, alpha,
+                                   neu1e, scores, compute_loss, state)
+            if not cbow_mean:  # gensim divides the error over the summed window vectors
+                inverse = cast_like(1.0 / count, neu1e)
+                for q in range(size):
+                    neu1e[q] *= inverse
+            for j in range(low, high):
+                if j != i:
+                    context = kept[j]
+                    for q in range(size):
+                        syn0[context, q] += neu1e[q]
+            loss_sum += loss
+            predictions += 1
+        start = end
+    stats[0] += loss_sum
+    stats[1] += predictions
+    stats[2] += kept_words

@@ -1,0 +1,222 @@
+"""Vocabulary: count words in one streaming pass, keep the frequent ones, encode to int32.
+
+One pass over the text both counts words and writes every token as a provisional int32 id
+(first-occurrence order) to a cache file; finalising the vocabulary (``min_count``,
+``max_final_vocab``, descending frequency as gensim and word2vec.c order it) then rewrites that
+file through a lookup array, ``-1`` marking words that did not make it. Training streams the
+encoded file in chunks, so memory stays flat in corpus size: only the vocabulary is held.
+
+Subsampling of frequent words keeps word ``w`` (count ``f``) with word2vec.c's probability
+``min(1, (sqrt(f / (s·N)) + 1) · (s·N) / f)``, where ``s`` is ``sample`` and ``N`` is the number of
+in-vocabulary tokens (gensim: ``sample >= 1`` is an absolute count threshold instead of ``s·N``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from lmbasics._util.errors import LmbasicsError
+
+_FLUSH_TOKENS = 1 << 20
+
+
+@dataclass
+class EncodedCorpus:
+    """A corpus as int32 word ids on disk, plus the end offset of every sentence.
+
+    ``tokens.int32`` holds one id per raw token in corpus order (``-1``: not in the vocabulary);
+    ``ends.int64`` holds the cumulative end offset of each sentence. Files live in a private
+    temporary directory removed by :meth:`close` (or when the owning model is collected).
+    """
+
+    directory: Path
+    total_words: int = 0  # raw tokens, out-of-vocabulary ones included
+    num_sentences: int = 0
+    _owned: bool = field(default=True, repr=False)
+
+    @property
+    def tokens_path(self) -> Path:
+        return self.directory / "tokens.int32"
+
+    @property
+    def ends_path(self) -> Path:
+        return self.directory / "ends.int64"
+
+    def read_tokens(self, start: int, stop: int) -> np.ndarray:
+        """Tokens ``start:stop`` (read with ``pread``, so nothing stays mapped)."""
+        with open(self.tokens_path, "rb") as handle:
+            handle.seek(4 * start)
+            return np.fromfile(handle, dtype=np.int32, count=stop - start)
+
+    def sentence_ends(self) -> np.ndarray:
+        if self.num_sentences == 0:
+            return np.zeros(0, np.int64)
+        return np.memmap(self.ends_path, dtype=np.int64, mode="r", shape=(self.num_sentences,))
+
+    def plan_chunks(self, chunk_words: int) -> list[tuple[int, int, int, int]]:
+        """Cut the corpus at sentence ends into chunks of about ``chunk_words`` tokens.
+
+        Returns ``(token_start, token_stop, first_sentence, stop_sentence)`` per chunk. A
+        sentence is at most 10,000 tokens, so a chunk is at most ``chunk_words + 10,000``.
+        """
+        ends = self.sentence_ends()
+        chunks = []
+        sentence, token = 0, 0
+        while sentence < self.num_sentences:
+            stop = int(np.searchsorted(ends, token + chunk_words, side="left")) + 1
+            stop = min(max(stop, sentence + 1), self.num_sentences)
+            token_stop = int(ends[stop - 1])
+            chunks.append((token, token_stop, sentence, stop))
+            sentence, token = stop, token_stop
+        return chunks
+
+    def close(self) -> None:
+        if self._owned:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class _Writer:
+    """Buffers ids and sentence ends, appends them to the cache files."""
+
+    def __init__(self, corpus: EncodedCorpus) -> None:
+        self.corpus = corpus
+        self.tokens = open(corpus.tokens_path, "wb")  # noqa: SIM115 - closed in finish()
+        self.ends = open(corpus.ends_path, "wb")  # noqa: SIM115
+        self.id_buffer: list[int] = []
+        self.end_buffer: list[int] = []
+        self.counts = np.zeros(0, np.int64)
+
+    def add(self, ids: list[int]) -> None:
+        self.id_buffer.extend(ids)
+        self.corpus.total_words += len(ids)
+        self.corpus.num_sentences += 1
+        self.end_buffer.append(self.corpus.total_words)
+        if len(self.id_buffer) >= _FLUSH_TOKENS:
+            self.flush()
+
+    def flush(self) -> None:
+        ids = np.asarray(self.id_buffer, dtype=np.int32)
+        ids.tofile(self.tokens)
+        np.asarray(self.end_buffer, dtype=np.int64).tofile(self.ends)
+        known = ids[ids >= 0]
+        if len(known):
+            binc = np.bincount(known)
+            if len(binc) > len(self.counts):
+                self.counts = np.concatenate([self.counts, np.zeros(len(binc) - len(self.counts), np.int64)])
+            self.counts[: len(binc)] += binc
+        self.id_buffer, self.end_buffer = [], []
+
+    def finish(self) -> None:
+        self.flush()
+        self.tokens.close()
+        self.ends.close()
+
+
+def _new_cache(cache_dir: str | None) -> EncodedCorpus:
+    return EncodedCorpus(Path(tempfile.mkdtemp(prefix="lmbasics-corpus-", dir=cache_dir)))
+
+
+def scan_corpus(
+    sentences: Iterable[list[str]], progress: bool = False, cache_dir: str | None = None
+) -> tuple[list[str], np.ndarray, EncodedCorpus]:
+    """One pass: provisional vocabulary (first-occurrence order), raw counts, encoded corpus."""
+    corpus = _new_cache(cache_dir)
+    writer = _Writer(corpus)
+    word_to_id: dict[str, int] = {}
+    setdefault = word_to_id.setdefault
+    bar = tqdm(desc="scanning corpus", unit=" words", unit_scale=True, disable=not progress)
+    try:
+        for sentence in sentences:
+            # len() is evaluated before setdefault runs: a new word gets the next free id
+            writer.add([setdefault(word, len(word_to_id)) for word in sentence])
+            bar.update(len(sentence))
+        writer.finish()
+    except BaseException:
+        writer.finish()
+        corpus.close()
+        raise
+    finally:
+        bar.close()
+    counts = writer.counts
+    if len(counts) < len(word_to_id):
+        counts = np.concatenate([counts, np.zeros(len(word_to_id) - len(counts), np.int64)])
+    return list(word_to_id), counts, corpus
+
+
+def encode_corpus(
+    sentences: Iterable[list[str]],
+    key_to_index: dict[str, int],
+    progress: bool = False,
+    cache_dir: str | None = None,
+) -> EncodedCorpus:
+    """Encode a corpus with a fixed vocabulary (unknown words become ``-1``)."""
+    corpus = _new_cache(cache_dir)
+    writer = _Writer(corpus)
+    get = key_to_index.get
+    try:
+        for sentence in tqdm(sentences, desc="encoding corpus", unit=" sentences", disable=not progress):
+            writer.add([get(word, -1) for word in sentence])
+        writer.finish()
+    except BaseException:
+        writer.finish()
+        corpus.close()
+        raise
+    return corpus
+
+
+def effective_min_count(counts: np.ndarray, min_count: int, max_final_vocab: int | None) -> int:
+    """gensim's rule: raise ``min_count`` until at most ``max_final_vocab`` words are kept."""
+    if max_final_vocab is None or max_final_vocab >= len(counts):
+        return min_count
+    ranked = np.sort(counts)[::-1]
+    return max(min_count, int(ranked[max_final_vocab]) + 1)
+
+
+def finalize_vocab(
+    words: list[str],
+    counts: np.ndarray,
+    corpus: EncodedCorpus,
+    min_count: int,
+    max_final_vocab: int | None = None,
+) -> tuple[list[str], np.ndarray]:
+    """Keep words with count >= the effective min_count, most frequent first (ties: first seen).
+
+    Rewrites ``corpus`` in place from provisional ids to final ids (``-1`` for dropped words).
+    """
+    if not words:
+        raise LmbasicsError("the corpus contains no words")
+    threshold = effective_min_count(counts, min_count, max_final_vocab)
+    kept = np.flatnonzero(counts >= threshold)
+    if len(kept) == 0:
+        top = int(np.argmax(counts))
+        raise LmbasicsError(
+            f"no word occurs at least min_count={threshold} times (the most frequent, "
+            f"{words[top]!r}, occurs {int(counts[top])} times): lower min_count"
+        )
+    order = kept[np.argsort(-counts[kept], kind="stable")]
+    mapping = np.full(len(words), -1, dtype=np.int32)
+    mapping[order] = np.arange(len(order), dtype=np.int32)
+    with open(corpus.tokens_path, "r+b") as handle:  # read/write, not mmap: RSS stays flat
+        for start in range(0, corpus.total_words, _FLUSH_TOKENS):
+            handle.seek(4 * start)
+            block = np.fromfile(handle, dtype=np.int32, count=_FLUSH_TOKENS)
+            handle.seek(4 * start)
+            mapping[block].tofile(handle)
+    return [words[i] for i in order], counts[order].astype(np.int64)
+
+
+def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
+    """word2vec.c's subsampling keep probability per word (float32, clipped to 1)."""
+    counts = counts.astype(np.float64)
+    if sample <= 0 or len(counts) == 0:
+        return np.ones(len(counts), np.float32)
+    threshold = sample if sample >= 1.0 else sample * counts.sum()
+    keep = (np.sqrt(counts / threshold) + 1.0) * threshold / counts
+    return np.minimum(keep, 1.0).astype(np.float32)

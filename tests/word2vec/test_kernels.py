@@ -1,0 +1,148 @@
+"""The numba kernels against the NumPy reference, and the reference against finite differences."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from lmbasics.word2vec import kernels, reference
+from tests.word2vec.helpers import model_arrays
+
+MODES = {
+    "ns": dict(negative=3),
+    "hs": dict(hs=True),
+    "softmax": dict(softmax=True),
+    "hs+ns": dict(hs=True, negative=2),
+}
+
+
+def _chunk(vocab_size: int, seed: int = 1):
+    rng = np.random.default_rng(seed)
+    tokens = rng.integers(-1, vocab_size, size=60).astype(np.int32)  # -1: out of vocabulary
+    ends = np.array([7, 8, 25, 40, 60], np.int64)  # includes a one-token sentence
+    return tokens, ends
+
+
+def _run_kernel(model, tokens, ends, sg, window, seed, cbow_mean=True):
+    stats = np.zeros(3)
+    size = model["syn0"].shape[1]
+    args = (
+        model["syn0"], model["syn1"], model["output"], tokens, ends, model["keep_probability"],
+        model["codes"], model["points"], model["code_lengths"], model["alias_probability"],
+        model["alias_index"], model["hs"], model["negative"], model["softmax"], window,
+        0.05, 0.01, np.uint64(seed), True,
+    )
+    kept = np.empty(len(tokens), np.int32)
+    neu1e = np.empty(size, model["syn0"].dtype)
+    scores = np.empty(len(model["syn0"]), np.float64)
+    if sg:
+        kernels.train_sg_chunk(*args, kept, neu1e, scores, stats)
+    else:
+        neu1 = np.empty((1, size), model["syn0"].dtype)
+        kernels.train_cbow_chunk(*args, cbow_mean, kept, neu1, neu1e, scores, stats)
+    return stats
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+@pytest.mark.parametrize("architecture", ["sg", "cbow_mean", "cbow_sum"])
+@pytest.mark.parametrize("sample", [0.0, 0.05])
+def test_kernel_matches_reference(mode, architecture, sample):
+    model = model_arrays(sample=sample, **MODES[mode])
+    twin = copy.deepcopy(model)
+    tokens, ends = _chunk(len(model["syn0"]))
+    sg, cbow_mean = architecture == "sg", architecture != "cbow_sum"
+    stats = _run_kernel(model, tokens, ends, sg, window=3, seed=12345, cbow_mean=cbow_mean)
+    loss, predictions, kept = reference.train_chunk(
+        twin, tokens, ends, sg=sg, window=3, alpha_start=0.05, alpha_end=0.01, seed=12345,
+        cbow_mean=cbow_mean,
+    )
+    assert stats[1] == predictions and stats[2] == kept
+    assert predictions > 10
+    # the kernels tabulate σ and softplus (error < 5e-8): compare to that, not to float eps
+    for name in ("syn0", "syn1", "output"):
+        np.testing.assert_allclose(model[name], twin[name], rtol=1e-6, atol=1e-8, err_msg=name)
+    assert np.abs(model["syn0"] - model_arrays(sample=sample, **MODES[mode])["syn0"]).max() > 1e-3
+    np.testing.assert_allclose(stats[0], loss, rtol=1e-6)
+
+
+def test_kernel_float32_close_to_float64_reference():
+    model = model_arrays(negative=3, dtype=np.float32)
+    twin = {k: (v.astype(np.float64) if k in ("syn0", "syn1", "output") else v)
+            for k, v in copy.deepcopy(model).items()}
+    tokens, ends = _chunk(len(model["syn0"]))
+    _run_kernel(model, tokens, ends, True, 3, 99)
+    reference.train_chunk(twin, tokens, ends, True, 3, 0.05, 0.01, 99)
+    np.testing.assert_allclose(model["syn0"], twin["syn0"], rtol=1e-4, atol=1e-6)
+
+
+def test_same_seed_same_result_and_different_seed_differs():
+    runs = []
+    for seed in (7, 7, 8):
+        model = model_arrays(negative=3, sample=0.05)
+        tokens, ends = _chunk(len(model["syn0"]))
+        _run_kernel(model, tokens, ends, True, 3, seed)
+        runs.append(model["syn0"])
+    assert np.array_equal(runs[0], runs[1])
+    assert not np.array_equal(runs[0], runs[2])
+
+
+@pytest.mark.parametrize("mode", ["ns", "hs", "softmax"])
+def test_reference_step_is_gradient_descent_on_the_loss(mode):
+    """One prediction's update = -alpha x the central finite-difference gradient of its loss."""
+    model = model_arrays(**MODES[mode] if mode != "ns" else dict(negative=1))
+    rng = np.random.default_rng(3)
+    h = rng.standard_normal(model["syn0"].shape[1]) * 0.5
+    word, noise = 4, 9
+    alpha, eps = 1e-3, 1e-6
+
+    def loss_of(h_vec, out_name=None, out_value=None):
+        probe = dict(model)
+        if out_name is not None:
+            probe[out_name] = out_value
+        return reference.prediction_loss(h_vec, word, probe, noise_words=[noise])
+
+    numeric_h = np.array([
+        (loss_of(h + eps * e) - loss_of(h - eps * e)) / (2 * eps) for e in np.eye(len(h))
+    ])
+    out_name = "syn1" if mode == "hs" else "output"
+    before = model[out_name].copy()
+    numeric_out = np.zeros_like(before)
+    for index in np.ndindex(before.shape):
+        plus, minus = before.copy(), before.copy()
+        plus[index] += eps
+        minus[index] -= eps
+        numeric_out[index] = (loss_of(h, out_name, plus) - loss_of(h, out_name, minus)) / (2 * eps)
+
+    grad = np.zeros_like(h)
+    updated = copy.deepcopy(model)
+    if mode == "ns":  # the reference draws its noise word; replay the step with a fixed one
+        reference.logistic_step(h, updated["output"][word], 1.0, alpha, grad)
+        reference.logistic_step(h, updated["output"][noise], 0.0, alpha, grad)
+    else:
+        updated["negative"] = 0
+        reference.predict(h, word, updated, alpha, grad, reference.ReferenceRandom(1))
+    # first order: the steps on h and on the output rows are -alpha * dL/d(.)
+    np.testing.assert_allclose(grad, -alpha * numeric_h, rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(updated[out_name] - before, -alpha * numeric_out, rtol=1e-5,
+                               atol=1e-9)
+
+
+def test_sigmoid_and_softplus_tables_are_accurate():
+    x = np.linspace(-12, 12, 20001)
+    exact_sigmoid = 1 / (1 + np.exp(-x))
+    exact_softplus = np.logaddexp(0, x)
+    table_sigmoid = np.array([kernels.sigmoid(v) for v in x])
+    table_softplus = np.array([kernels._softplus(v) for v in x])
+    assert np.abs(table_sigmoid - exact_sigmoid).max() < 5e-8
+    assert np.abs(table_softplus - exact_softplus).max() < 1.2e-7
+
+
+def test_random_generator_matches_reference():
+    state = np.uint64(0x1234567)
+    twin = reference.ReferenceRandom(0x1234567)
+    for _ in range(100):
+        state, bits = kernels.rng_next(state)
+        state = np.uint64(state)  # numba hands uint64 back as a Python int
+        assert int(bits) == twin.bits()
