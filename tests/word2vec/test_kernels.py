@@ -6,9 +6,9 @@ import copy
 
 import numpy as np
 import pytest
+from tests.word2vec.helpers import model_arrays
 
 from lmbasics.word2vec import kernels, reference
-from tests.word2vec.helpers import model_arrays
 
 MODES = {
     "ns": dict(negative=3),

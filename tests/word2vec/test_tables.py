@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 
 import numpy as np
 import pytest
@@ -35,7 +36,7 @@ def test_huffman_codes_are_prefix_free_and_optimal(seed):
     codes = ["".join(map(str, tree.code(w))) for w in range(len(counts))]
     assert len(set(codes)) == len(codes)
     ordered = sorted(codes)
-    assert not any(b.startswith(a) for a, b in zip(ordered, ordered[1:]))
+    assert not any(b.startswith(a) for a, b in itertools.pairwise(ordered))
     # expected code length x total count equals the optimal (Huffman) cost
     assert int(np.dot(tree.code_lengths, counts)) == _optimal_cost(counts)
     # paths start at the root (V-2) and use only inner nodes 0..V-2

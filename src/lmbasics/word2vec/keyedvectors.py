@@ -179,10 +179,8 @@ class KeyedVectors:
         count = min(len(scores), topn + len(exclude))
         if count <= 0:
             return []
-        if count < len(scores):
-            best = np.argpartition(-scores, count - 1)[:count]
-        else:
-            best = np.arange(len(scores))
+        partial = count < len(scores)
+        best = np.argpartition(-scores, count - 1)[:count] if partial else np.arange(len(scores))
         best = best[np.argsort(-scores[best], kind="stable")]
         result = [
             (self.index_to_key[i + offset], float(scores[i]))
