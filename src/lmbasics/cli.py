@@ -21,6 +21,9 @@ from lmbasics._util.errors import LmbasicsError
 # Modules that contribute verbs, in the order their verbs appear in --help.
 _WINGS = (
     "lmbasics.word2vec.cli",
+    "lmbasics.explore.cli",
+    "lmbasics.encoders.cli",
+    "lmbasics.activations.cli",
 )
 
 EXIT_USAGE = 2

@@ -109,3 +109,14 @@ def test_query_error_paths(vectors, tmp_path, capsys):
                     match="not found")
     _one_line_error(capsys, main(["similar", str(vectors), "t0w1", "-n", "0"]), expected_code=2)
     _one_line_error(capsys, main(["nonsense-verb"]), expected_code=2)
+
+
+def test_train_segments_raw_chinese_with_jieba(tmp_path):
+    pytest.importorskip("jieba")
+    raw = tmp_path / "raw.txt"
+    raw.write_text("我爱北京天安门\n北京是中国的首都\n" * 50, encoding="utf-8")
+    out = tmp_path / "zh.txt"
+    assert main(["train", str(raw), "-o", str(out), "--tokenizer", "jieba", "--min-count", "2",
+                 "--dim", "8", "--epochs", "1", "--threads", "1"]) == 0
+    kv = KeyedVectors.load_word2vec_format(out)
+    assert "北京" in kv and "天安门" in kv and "我爱北京天安门" not in kv

@@ -25,7 +25,7 @@ def _chunk(vocab_size: int, seed: int = 1):
     return tokens, ends
 
 
-def _run_kernel(model, tokens, ends, sg, window, seed, cbow_mean=True):
+def _run_kernel(model, tokens, ends, sg, window, seed, cbow_mean=True, shared=False):
     stats = np.zeros(3)
     size = model["syn0"].shape[1]
     args = (
@@ -37,34 +37,36 @@ def _run_kernel(model, tokens, ends, sg, window, seed, cbow_mean=True):
     kept = np.empty(len(tokens), np.int32)
     neu1e = np.empty(size, model["syn0"].dtype)
     scores = np.empty(len(model["syn0"]), np.float64)
+    noise = np.empty(max(model["negative"], 1), np.int64)
     if sg:
-        kernels.train_sg_chunk(*args, kept, neu1e, scores, stats)
+        kernels.train_sg_chunk(*args, shared, kept, neu1e, noise, scores, stats)
     else:
         neu1 = np.empty((1, size), model["syn0"].dtype)
-        kernels.train_cbow_chunk(*args, cbow_mean, kept, neu1, neu1e, scores, stats)
+        kernels.train_cbow_chunk(*args, cbow_mean, kept, neu1, neu1e, noise, scores, stats)
     return stats
 
 
 @pytest.mark.parametrize("mode", sorted(MODES))
-@pytest.mark.parametrize("architecture", ["sg", "cbow_mean", "cbow_sum"])
+@pytest.mark.parametrize("architecture", ["sg", "sg_shared", "cbow_mean", "cbow_sum"])
 @pytest.mark.parametrize("sample", [0.0, 0.05])
 def test_kernel_matches_reference(mode, architecture, sample):
     model = model_arrays(sample=sample, **MODES[mode])
     twin = copy.deepcopy(model)
     tokens, ends = _chunk(len(model["syn0"]))
-    sg, cbow_mean = architecture == "sg", architecture != "cbow_sum"
-    stats = _run_kernel(model, tokens, ends, sg, window=3, seed=12345, cbow_mean=cbow_mean)
+    sg, cbow_mean = architecture.startswith("sg"), architecture != "cbow_sum"
+    shared = architecture == "sg_shared"
+    stats = _run_kernel(model, tokens, ends, sg, window=3, seed=12345, cbow_mean=cbow_mean,
+                        shared=shared)
     loss, predictions, kept = reference.train_chunk(
         twin, tokens, ends, sg=sg, window=3, alpha_start=0.05, alpha_end=0.01, seed=12345,
-        cbow_mean=cbow_mean,
+        cbow_mean=cbow_mean, shared_negatives=shared,
     )
     assert stats[1] == predictions and stats[2] == kept
     assert predictions > 10
-    # the kernels tabulate σ and softplus (error < 5e-8): compare to that, not to float eps
     for name in ("syn0", "syn1", "output"):
-        np.testing.assert_allclose(model[name], twin[name], rtol=1e-6, atol=1e-8, err_msg=name)
+        np.testing.assert_allclose(model[name], twin[name], rtol=1e-9, atol=1e-12, err_msg=name)
     assert np.abs(model["syn0"] - model_arrays(sample=sample, **MODES[mode])["syn0"]).max() > 1e-3
-    np.testing.assert_allclose(stats[0], loss, rtol=1e-6)
+    np.testing.assert_allclose(stats[0], loss, rtol=1e-9)
 
 
 def test_kernel_float32_close_to_float64_reference():
@@ -122,21 +124,17 @@ def test_reference_step_is_gradient_descent_on_the_loss(mode):
         reference.logistic_step(h, updated["output"][noise], 0.0, alpha, grad)
     else:
         updated["negative"] = 0
-        reference.predict(h, word, updated, alpha, grad, reference.ReferenceRandom(1))
+        reference.predict(h, word, updated, alpha, grad, noise=[])
     # first order: the steps on h and on the output rows are -alpha * dL/d(.)
     np.testing.assert_allclose(grad, -alpha * numeric_h, rtol=1e-5, atol=1e-9)
     np.testing.assert_allclose(updated[out_name] - before, -alpha * numeric_out, rtol=1e-5,
                                atol=1e-9)
 
 
-def test_sigmoid_and_softplus_tables_are_accurate():
-    x = np.linspace(-12, 12, 20001)
-    exact_sigmoid = 1 / (1 + np.exp(-x))
-    exact_softplus = np.logaddexp(0, x)
-    table_sigmoid = np.array([kernels.sigmoid(v) for v in x])
-    table_softplus = np.array([kernels._softplus(v) for v in x])
-    assert np.abs(table_sigmoid - exact_sigmoid).max() < 5e-8
-    assert np.abs(table_softplus - exact_softplus).max() < 1.2e-7
+def test_sigmoid_and_softplus_are_exact_and_stable():
+    x = np.linspace(-50, 50, 2001)
+    np.testing.assert_allclose([kernels.sigmoid(v) for v in x], 1 / (1 + np.exp(-x)), atol=1e-13)
+    np.testing.assert_allclose([kernels._softplus(v) for v in x], np.logaddexp(0, x), rtol=1e-12)
 
 
 def test_random_generator_matches_reference():

@@ -13,6 +13,7 @@ ALL_MODES = [
     dict(sg=1, negative=5), dict(sg=0, negative=5), dict(sg=1, hs=1, negative=0),
     dict(sg=0, hs=1, negative=0), dict(sg=1, softmax=1, negative=0),
     dict(sg=0, softmax=1, negative=0), dict(sg=1, hs=1, negative=3),
+    dict(sg=1, negative=5, shared_negatives=True),
 ]
 
 

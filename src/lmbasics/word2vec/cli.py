@@ -71,13 +71,20 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _train(corpus: Any, settings: dict[str, Any]) -> Any:
+def _train(corpus: Any, settings: dict[str, Any], tokenizer: str = "whitespace") -> Any:
+    from lmbasics.word2vec.corpus import TokenizedText
     from lmbasics.word2vec.datasets import PeoplesDaily
     from lmbasics.word2vec.model import Word2Vec
 
     model = Word2Vec(progress=None, **settings)  # bars on a terminal, none in logs
     if isinstance(corpus, PeoplesDaily):
         model.build_vocab(corpus)
+    elif tokenizer != "whitespace":
+        from lmbasics._util.tokenizers import get_tokenizer
+
+        text = TokenizedText(corpus, get_tokenizer(tokenizer))
+        model.build_vocab(text)
+        model.invalid_utf8_lines = text.stats.invalid_utf8_lines
     else:
         model.build_vocab(corpus_file=corpus)
     model.train()
@@ -95,7 +102,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     Word2VecConfig(**settings).validate()  # fail before reading the corpus
     corpus = resolve_corpus(args.corpus)
-    model = _train(corpus, settings)
+    model = _train(corpus, settings, args.tokenizer)
     model.wv.save_word2vec_format(output, binary=args.binary)
     if args.save_model:
         model.save(args.save_model)
@@ -210,6 +217,8 @@ def register(subparsers: Any) -> None:
     train.add_argument("-o", "--output", required=True, help="vectors file (word2vec format)")
     _add_training_flags(train)
     train.add_argument("--binary", action="store_true", help="write word2vec's binary format")
+    train.add_argument("--tokenizer", choices=("whitespace", "jieba"), default="whitespace",
+                       help="jieba: segment raw Chinese text on the way in")
     train.add_argument("--save-model", help="also save the full training state (.npz)")
     train.set_defaults(handler=cmd_train)
 

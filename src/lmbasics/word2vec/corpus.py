@@ -190,3 +190,27 @@ def iter_checked(corpus: Iterable[list[str]]) -> Iterator[list[str]]:
             raise LmbasicsError(f"sentence {number} contains {type(tokens[0]).__name__}, not str")
         for start in range(0, max(len(tokens), 1), MAX_SENTENCE_LENGTH):
             yield tokens[start : start + MAX_SENTENCE_LENGTH]
+
+
+class TokenizedText:
+    """Raw text files (not pre-segmented) turned into sentences by ``tokenizer`` line by line.
+
+    For Chinese, ``lmbasics._util.tokenizers.get_tokenizer("jieba")`` segments words on the way
+    in. Lines are decoded like :class:`LineSentence` (gzip, invalid UTF-8 replaced and counted).
+    """
+
+    def __init__(self, source: str | os.PathLike[str], tokenizer) -> None:
+        self.files = corpus_files(source)
+        self.tokenizer = tokenizer
+        self.stats = ReadStats()
+
+    def __iter__(self) -> Iterator[list[str]]:
+        self.stats = ReadStats()
+        for path in self.files:
+            self.stats.files += 1
+            with _open_binary(path) as handle:
+                for raw in handle:
+                    self.stats.lines += 1
+                    tokens = self.tokenizer(_decode(raw, self.stats))
+                    for start in range(0, len(tokens), MAX_SENTENCE_LENGTH):
+                        yield tokens[start : start + MAX_SENTENCE_LENGTH]

@@ -62,9 +62,9 @@ def _parse_header(line: bytes, fname: Any) -> tuple[int, int]:
     try:
         count, dim = (int(p) for p in parts)
     except ValueError:
+        shown = ascii(line[:40].decode("utf-8", "replace").strip())  # no raw control bytes
         raise LmbasicsError(
-            f"{fname}: not a word2vec file (first line should be '<count> <dim>', "
-            f"got {line[:60].decode('utf-8', 'replace').strip()!r})"
+            f"{fname}: not a word2vec file (first line should be '<count> <dim>', got {shown})"
         ) from None
     if count < 0 or dim <= 0:
         raise LmbasicsError(f"{fname}: invalid header: {count} words of dimension {dim}")

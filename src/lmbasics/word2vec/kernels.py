@@ -25,7 +25,9 @@ gensim's table approximation; ``stats`` receives ``[loss_sum, predictions, kept_
 Randomness: a xorshift64* generator whose state is a local seeded per chunk by the caller, so a
 chunk's updates do not depend on which thread ran it. Draw order per sentence: one subsampling
 draw per in-vocabulary token whose keep probability is below 1; then per kept position one
-window draw followed by that position's negative draws. :mod:`.reference` replays exactly this.
+window draw followed by the negative draws: once per position (CBOW, and Skip-gram with shared
+negatives) or once per (position, context) pair just before its prediction.
+:mod:`.reference` replays exactly this.
 
 Arrays (``T`` = tokens in the chunk, ``S`` = sentences, ``N`` = vector size, ``L`` = longest
 Huffman code): ``syn0``: float[V, N] input vectors; ``syn1``: float[V-1, N] inner-node vectors
@@ -33,8 +35,9 @@ Huffman code): ``syn0``: float[V, N] input vectors; ``syn1``: float[V-1, N] inne
 ``tokens``: int32[T] word ids, ``-1`` = out of vocabulary; ``sentence_ends``: int64[S] end
 offsets into ``tokens``; ``keep_probability``: float32[V]; ``codes``: uint8[V, L];
 ``points``: int32[V, L]; ``code_lengths``: int32[V]; ``alias_probability``: float64[V];
-``alias_index``: int32[V]; work buffers ``kept``: int32[T], ``neu1``: float[1, N], ``neu1e``: float[N],
-``scores``: float64[V] (softmax only). The caller validates every index: numba checks no bounds.
+``alias_index``: int32[V]; work buffers ``kept``: int32[T], ``neu1``: float[1, N],
+``neu1e``: float[N], ``noise``: int64[negative], ``scores``: float64[V] (softmax only).
+The caller validates every index: numba checks no bounds.
 """
 
 from __future__ import annotations
@@ -50,18 +53,6 @@ _U12, _U25, _U27, _U32, _U11 = (np.uint64(s) for s in (12, 25, 27, 32, 11))
 _LOW32 = np.uint64(0xFFFFFFFF)
 _TWO_POW_M32 = 1.0 / 4294967296.0
 _TWO_POW_M53 = 1.0 / 9007199254740992.0
-
-# σ(x) and softplus(x) = log(1 + e^x) tabulated on [-MAX_X, MAX_X] and read with linear
-# interpolation: libm's exp costs ~35 ns here, more than the dot product it follows. The step
-# 16/8192 bounds the interpolation error by (step²/8)·max|f''|: < 5e-8 for σ (|σ''| <= 0.1) and
-# < 1.2e-7 for softplus (its f'' = σ' <= 1/4), far below the float32 resolution of the updates;
-# beyond the table σ is within 3.4e-4 of 0 or 1 and is computed exactly (rare: |h·v| > 8).
-MAX_X = 8.0
-TABLE_SIZE = 8192
-_TABLE_X = np.linspace(-MAX_X, MAX_X, TABLE_SIZE + 1)
-SIGMOID_TABLE = 1.0 / (1.0 + np.exp(-_TABLE_X))
-SOFTPLUS_TABLE = np.logaddexp(0.0, _TABLE_X)
-_TABLE_SCALE = TABLE_SIZE / (2.0 * MAX_X)
 
 
 def cast_like(value, array):  # pragma: no cover - replaced by the overload in compiled code
@@ -79,7 +70,7 @@ def _cast_like_overload(value, array):
     return implementation
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, error_model="numpy", cache=True)
 def rng_next(state):
     """xorshift64*: returns ``(new_state, 64 random bits)``; ``state`` is a nonzero uint64."""
     state ^= state >> _U12
@@ -88,53 +79,43 @@ def rng_next(state):
     return state, state * _XORSHIFT_MULTIPLIER
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, error_model="numpy", cache=True)
 def rng_uniform(bits):
     """A float64 in [0, 1) from the top 53 bits."""
     return float(bits >> _U11) * _TWO_POW_M53
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, error_model="numpy", cache=True)
 def rng_below(bits, n):
     """An integer in [0, n) from the top 32 bits (Lemire's multiply-shift, n < 2**31)."""
     return np.int64(((bits >> _U32) * np.uint64(n)) >> _U32)
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, error_model="numpy", cache=True)
 def alias_draw(bits, alias_probability, alias_index):
     """One draw from Walker's alias table: bucket from the top 32 bits, coin from the low 32."""
     bucket = rng_below(bits, alias_probability.shape[0])
     coin = float(bits & _LOW32) * _TWO_POW_M32
-    if coin < alias_probability[bucket]:
-        return bucket
-    return np.int64(alias_index[bucket])
+    fallback = np.int64(alias_index[bucket])  # loaded unconditionally: a select, not a branch
+    return bucket if coin < alias_probability[bucket] else fallback
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, error_model="numpy", cache=True, inline="always")
 def _softplus(x):
-    """log(1 + exp(x)) without overflow (tabulated inside [-MAX_X, MAX_X])."""
-    if -MAX_X < x < MAX_X:
-        position = (x + MAX_X) * _TABLE_SCALE
-        k = int(position)
-        fraction = position - k
-        return SOFTPLUS_TABLE[k] + fraction * (SOFTPLUS_TABLE[k + 1] - SOFTPLUS_TABLE[k])
+    """log(1 + exp(x)) without overflow."""
     if x > 0.0:
         return x + math.log1p(math.exp(-x))
     return math.log1p(math.exp(x))
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, error_model="numpy", cache=True, inline="always")
 def sigmoid(x):
-    """σ(x) = 1 / (1 + e^-x), tabulated inside [-MAX_X, MAX_X] (error < 5e-8)."""
-    if -MAX_X < x < MAX_X:
-        position = (x + MAX_X) * _TABLE_SCALE
-        k = int(position)
-        fraction = position - k
-        return SIGMOID_TABLE[k] + fraction * (SIGMOID_TABLE[k + 1] - SIGMOID_TABLE[k])
+    """σ(x) = 1 / (1 + e^-x), exact (no table: inlined, exp costs a few ns here); the argument is
+    clipped to ±30, beyond which σ is 0 or 1 in float32."""
     return 1.0 / (1.0 + math.exp(-min(max(x, -30.0), 30.0)))
 
 
-@njit(nogil=True, fastmath=True, cache=True, inline="always")
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
 def _logistic_step(hidden, h, output, row, label, alpha, grad, compute_loss):
     """One binary-logistic update; returns its loss ``-log σ(±hidden[h]·output[row])``.
 
@@ -146,7 +127,9 @@ def _logistic_step(hidden, h, output, row, label, alpha, grad, compute_loss):
     f = cast_like(0.0, grad)
     for i in range(grad.shape[0]):
         f += hidden[h, i] * output[row, i]
-    g = cast_like((label - sigmoid(float(f))) * alpha, grad)
+    x = min(max(f, cast_like(-30.0, grad)), cast_like(30.0, grad))
+    one = cast_like(1.0, grad)
+    g = (cast_like(label, grad) - one / (one + math.exp(-x))) * cast_like(alpha, grad)
     for i in range(grad.shape[0]):
         grad[i] += g * output[row, i]
         output[row, i] += g * hidden[h, i]
@@ -155,7 +138,7 @@ def _logistic_step(hidden, h, output, row, label, alpha, grad, compute_loss):
     return _softplus(-float(f)) if label > 0.5 else _softplus(float(f))
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
 def _softmax_step(hidden, h, output, target, alpha, grad, scores, compute_loss):
     """Full-softmax update over all rows of ``output``; returns ``-log p(target | hidden[h])``."""
     top = -np.inf
@@ -180,10 +163,27 @@ def _softmax_step(hidden, h, output, target, alpha, grad, scores, compute_loss):
     return -(scores[target] - top - log_total)
 
 
-@njit(nogil=True, fastmath=True, cache=True, inline="always")
-def _predict(hidden, h, word, syn1, output, codes, points, code_lengths, alias_probability,
-             alias_index, hs, negative, softmax, alpha, grad, scores, compute_loss, state):
-    """All output-layer updates for "``hidden[h]`` predicts ``word``"; returns ``(loss, state)``."""
+@njit(nogil=True, error_model="numpy", cache=True, inline="always")
+def _draw_noise(word, negative, alias_probability, alias_index, noise, state):
+    """Draw ``negative`` noise words into ``noise``, skipping draws equal to ``word`` (as
+    word2vec.c does); returns ``(count kept, state)``."""
+    count = 0
+    for _ in range(negative):
+        state, bits = rng_next(state)
+        candidate = alias_draw(bits, alias_probability, alias_index)
+        if candidate != word:
+            noise[count] = candidate
+            count += 1
+    return count, state
+
+
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
+def _predict(hidden, h, word, syn1, output, codes, points, code_lengths, hs, negative, noise,
+             noise_count, softmax, alpha, grad, scores, compute_loss):
+    """All output-layer updates for "``hidden[h]`` predicts ``word``"; returns the loss.
+
+    ``noise[:noise_count]`` are the negative words already drawn for this prediction.
+    """
     loss = 0.0
     if hs:
         for d in range(code_lengths[word]):
@@ -192,18 +192,14 @@ def _predict(hidden, h, word, syn1, output, codes, points, code_lengths, alias_p
                                    compute_loss)
     if negative > 0:
         loss += _logistic_step(hidden, h, output, word, 1.0, alpha, grad, compute_loss)
-        for _ in range(negative):
-            state, bits = rng_next(state)
-            noise = alias_draw(bits, alias_probability, alias_index)
-            if noise == word:
-                continue
-            loss += _logistic_step(hidden, h, output, noise, 0.0, alpha, grad, compute_loss)
+        for k in range(noise_count):
+            loss += _logistic_step(hidden, h, output, noise[k], 0.0, alpha, grad, compute_loss)
     if softmax:
         loss += _softmax_step(hidden, h, output, word, alpha, grad, scores, compute_loss)
-    return loss, state
+    return loss
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, error_model="numpy", cache=True)
 def _subsample(tokens, start, end, keep_probability, kept, state):
     """Copy the kept in-vocabulary words of ``tokens[start:end]`` to ``kept``; return count."""
     n = 0
@@ -221,11 +217,17 @@ def _subsample(tokens, start, end, keep_probability, kept, state):
     return n, state
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
 def train_sg_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, codes, points,
                    code_lengths, alias_probability, alias_index, hs, negative, softmax, window,
-                   alpha_start, alpha_end, seed, compute_loss, kept, neu1e, scores, stats):
-    """Skip-gram over one chunk of sentences; see the module docstring for the arrays."""
+                   alpha_start, alpha_end, seed, compute_loss, shared_negatives, kept, neu1e,
+                   noise, scores, stats):
+    """Skip-gram over one chunk of sentences; see the module docstring for the arrays.
+
+    ``shared_negatives``: draw one set of noise words per centre word and use it for all of its
+    context words (Ji et al. 2016, pWord2Vec) instead of a fresh set per (centre, context) pair.
+    The output rows then stay in cache across the window; updates remain sequential SGD.
+    """
     state = np.uint64(seed)
     total = max(tokens.shape[0], 1)
     loss_sum, predictions, kept_words = 0.0, 0, 0
@@ -239,14 +241,22 @@ def train_sg_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, 
             state, bits = rng_next(state)
             reach = window - rng_below(bits, window)
             word = kept[i]
+            noise_count = 0
+            if negative > 0 and shared_negatives:
+                noise_count, state = _draw_noise(word, negative, alias_probability, alias_index,
+                                                 noise, state)
             for j in range(max(0, i - reach), min(n, i + reach + 1)):
                 if j == i:
                     continue
+                if negative > 0 and not shared_negatives:
+                    noise_count, state = _draw_noise(word, negative, alias_probability,
+                                                     alias_index, noise, state)
                 context = kept[j]
-                neu1e[:] = 0.0
-                loss, state = _predict(syn0, context, word, syn1, output, codes, points, code_lengths,
-                                       alias_probability, alias_index, hs, negative, softmax,
-                                       alpha, neu1e, scores, compute_loss, state)
+                for q in range(neu1e.shape[0]):
+                    neu1e[q] = 0.0
+                loss = _predict(syn0, context, word, syn1, output, codes, points, code_lengths, hs,
+                                negative, noise, noise_count, softmax, alpha, neu1e, scores,
+                                compute_loss)
                 for q in range(neu1e.shape[0]):
                     syn0[context, q] += neu1e[q]
                 loss_sum += loss
@@ -257,11 +267,11 @@ def train_sg_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, 
     stats[2] += kept_words
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
 def train_cbow_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, codes, points,
                      code_lengths, alias_probability, alias_index, hs, negative, softmax, window,
                      alpha_start, alpha_end, seed, compute_loss, cbow_mean, kept, neu1, neu1e,
-                     scores, stats):
+                     noise, scores, stats):
     """CBOW over one chunk of sentences; see the module docstring for the arrays."""
     state = np.uint64(seed)
     total = max(tokens.shape[0], 1)
@@ -280,7 +290,8 @@ def train_cbow_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability
             count = high - low - 1
             if count == 0:
                 continue
-            neu1[:] = 0.0
+            for q in range(size):
+                neu1[0, q] = 0.0
             for j in range(low, high):
                 if j != i:
                     context = kept[j]
@@ -290,10 +301,15 @@ def train_cbow_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability
                 inverse = cast_like(1.0 / count, neu1e)
                 for q in range(size):
                     neu1[0, q] *= inverse
-            neu1e[:] = 0.0
-            loss, state = _predict(neu1, 0, kept[i], syn1, output, codes, points, code_lengths,
-                                   alias_probability, alias_index, hs, negative, softmax, alpha,
-                                   neu1e, scores, compute_loss, state)
+            for q in range(size):
+                neu1e[q] = 0.0
+            noise_count = 0
+            if negative > 0:
+                noise_count, state = _draw_noise(kept[i], negative, alias_probability,
+                                                 alias_index, noise, state)
+            loss = _predict(neu1, 0, kept[i], syn1, output, codes, points, code_lengths, hs,
+                            negative, noise, noise_count, softmax, alpha, neu1e, scores,
+                            compute_loss)
             if not cbow_mean:  # gensim divides the error over the summed window vectors
                 inverse = cast_like(1.0 / count, neu1e)
                 for q in range(size):

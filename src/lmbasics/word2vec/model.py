@@ -267,6 +267,7 @@ class Word2Vec:
                     neu1 = np.empty((1, size), self.wv.vectors.dtype)
                     neu1e = np.empty(size, self.wv.vectors.dtype)
                     scores = np.empty(vocab_size if config.softmax else 1, np.float64)
+                    noise = np.empty(max(config.negative, 1), np.int64)
                     while True:
                         with lock:
                             job = next(jobs, None)
@@ -287,10 +288,11 @@ class Word2Vec:
                             float(a_start), float(a_end), seed, bool(config.compute_loss),
                         )
                         if config.sg:
-                            kernels.train_sg_chunk(*common, kept, neu1e, scores, stats[slot])
+                            kernels.train_sg_chunk(*common, bool(config.shared_negatives), kept,
+                                                   neu1e, noise, scores, stats[slot])
                         else:
                             kernels.train_cbow_chunk(*common, bool(config.cbow_mean), kept, neu1,
-                                                     neu1e, scores, stats[slot])
+                                                     neu1e, noise, scores, stats[slot])
                         with lock:
                             bar.update(stop - start)
 

@@ -65,7 +65,14 @@ def softmax_step(h, output, target, alpha, grad) -> float:
     return float(-log_p[target])
 
 
-def predict(h, word, model, alpha, grad, rng) -> float:
+def draw_noise(word, model, rng) -> list[int]:
+    """``negative`` draws from the noise table, dropping those equal to ``word``."""
+    draws = [rng.alias(model["alias_probability"], model["alias_index"])
+             for _ in range(model["negative"])]
+    return [d for d in draws if d != word]
+
+
+def predict(h, word, model, alpha, grad, noise) -> float:
     """Every output-layer update for "h predicts word"; ``model`` is a dict of arrays/flags."""
     loss = 0.0
     if model["hs"]:
@@ -74,17 +81,16 @@ def predict(h, word, model, alpha, grad, rng) -> float:
             loss += logistic_step(h, model["syn1"][node], 1.0 - model["codes"][word, d], alpha, grad)
     if model["negative"]:
         loss += logistic_step(h, model["output"][word], 1.0, alpha, grad)
-        for _ in range(model["negative"]):
-            noise = rng.alias(model["alias_probability"], model["alias_index"])
-            if noise != word:
-                loss += logistic_step(h, model["output"][noise], 0.0, alpha, grad)
+        for negative in noise:
+            loss += logistic_step(h, model["output"][negative], 0.0, alpha, grad)
     if model["softmax"]:
         loss += softmax_step(h, model["output"], word, alpha, grad)
     return loss
 
 
 def train_chunk(model: dict, tokens, sentence_ends, sg: bool, window: int, alpha_start: float,
-                alpha_end: float, seed: int, cbow_mean: bool = True) -> tuple[float, int, int]:
+                alpha_end: float, seed: int, cbow_mean: bool = True,
+                shared_negatives: bool = False) -> tuple[float, int, int]:
     """Train ``model`` (arrays updated in place) on one chunk; return (loss, predictions, kept)."""
     rng = ReferenceRandom(seed)
     syn0 = model["syn0"]
@@ -103,18 +109,23 @@ def train_chunk(model: dict, tokens, sentence_ends, sg: bool, window: int, alpha
         for i, word in enumerate(kept):
             reach = window - rng.below(window)
             context = [j for j in range(max(0, i - reach), min(len(kept), i + reach + 1)) if j != i]
+            shared = model["negative"] and shared_negatives and sg
+            noise = draw_noise(word, model, rng) if shared else []
             if sg:
                 for j in context:
+                    if model["negative"] and not shared:
+                        noise = draw_noise(word, model, rng)
                     grad = np.zeros(syn0.shape[1])
-                    loss_sum += predict(syn0[kept[j]].copy(), word, model, alpha, grad, rng)
+                    loss_sum += predict(syn0[kept[j]].copy(), word, model, alpha, grad, noise)
                     syn0[kept[j]] += grad
                     predictions += 1
             elif context:
+                noise = draw_noise(word, model, rng) if model["negative"] else []
                 h = syn0[[kept[j] for j in context]].sum(axis=0)
                 if cbow_mean:
                     h /= len(context)
                 grad = np.zeros(syn0.shape[1])
-                loss_sum += predict(h, word, model, alpha, grad, rng)
+                loss_sum += predict(h, word, model, alpha, grad, noise)
                 if not cbow_mean:
                     grad /= len(context)
                 for j in context:
@@ -140,3 +151,54 @@ def prediction_loss(h, word, model, noise_words=()) -> float:
         scores = model["output"] @ h
         loss += np.logaddexp.reduce(scores) - scores[word]
     return float(loss)
+
+
+def check_kernels(seed: int = 0) -> float:
+    """Run every kernel mode on a small random chunk against this reference (float64).
+
+    Returns the largest absolute difference found in any matrix; benchmarks call it before
+    timing anything (a fast wrong kernel is not a result).
+    """
+    import copy
+
+    from lmbasics.word2vec import kernels
+    from lmbasics.word2vec.huffman import build_huffman_tree
+    from lmbasics.word2vec.sampling import build_alias_table, noise_distribution
+    from lmbasics.word2vec.vocab import keep_probabilities
+
+    rng = np.random.default_rng(seed)
+    vocab_size, size = 15, 8
+    counts = np.sort(rng.integers(5, 300, vocab_size))[::-1]
+    tree = build_huffman_tree(counts)
+    table = build_alias_table(noise_distribution(counts))
+    tokens = rng.integers(-1, vocab_size, 80).astype(np.int32)
+    ends = np.array([10, 11, 50, 80], np.int64)
+    worst = 0.0
+    modes = [dict(hs=True, negative=0, softmax=False), dict(hs=False, negative=4, softmax=False),
+             dict(hs=False, negative=0, softmax=True)]
+    for mode in modes:
+        for sg, shared in ((True, False), (True, True), (False, False)):
+            model = {
+                "syn0": rng.standard_normal((vocab_size, size)) * 0.3,
+                "syn1": rng.standard_normal((vocab_size - 1, size)) * 0.3,
+                "output": rng.standard_normal((vocab_size, size)) * 0.3,
+                "keep_probability": keep_probabilities(counts, 0.02), "codes": tree.codes,
+                "points": tree.points, "code_lengths": tree.code_lengths,
+                "alias_probability": table.probability, "alias_index": table.alias, **mode,
+            }
+            twin = copy.deepcopy(model)
+            args = (model["syn0"], model["syn1"], model["output"], tokens, ends,
+                    model["keep_probability"], tree.codes, tree.points, tree.code_lengths,
+                    table.probability, table.alias, mode["hs"], mode["negative"],
+                    mode["softmax"], 3, 0.05, 0.01, np.uint64(seed + 99), True)
+            work = (np.empty(len(tokens), np.int32),)
+            noise, scores, stats = np.empty(4, np.int64), np.empty(vocab_size), np.zeros(3)
+            if sg:
+                kernels.train_sg_chunk(*args, shared, *work, np.empty(size), noise, scores, stats)
+            else:
+                kernels.train_cbow_chunk(*args, True, *work, np.empty((1, size)), np.empty(size),
+                                         noise, scores, stats)
+            train_chunk(twin, tokens, ends, sg, 3, 0.05, 0.01, seed + 99, True, shared)
+            for name in ("syn0", "syn1", "output"):
+                worst = max(worst, float(np.abs(model[name] - twin[name]).max()))
+    return worst

@@ -1,0 +1,87 @@
+"""word2vec speed: lmbasics against gensim in the same run, interleaved (A B A B).
+
+    python benchmarks/word2vec_speed.py --corpus ../shared/data/corpus/enwiki-17M.txt.gz
+
+First checks every kernel against the NumPy reference (a fast wrong kernel is not a result),
+then for each mode and thread count trains 1 epoch with each library in a fresh process,
+alternating libraries so machine drift cancels, and reports training words/s (raw corpus
+words, as gensim counts them), the ratio to gensim, vocabulary time and peak RSS. Settings:
+dim 100, window 5, negative 5, sample 1e-4, min_count 5, alpha 0.025 (Skip-gram) / 0.05 (CBOW).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def run(lib: str, mode: str, corpus: str, threads: int, epochs: int = 1, shared: int = 1,
+        evaluate: str | None = None) -> dict:
+    command = [sys.executable, str(HERE / "_word2vec_run.py"), "--lib", lib, "--mode", mode,
+               "--corpus", corpus, "--threads", str(threads), "--epochs", str(epochs),
+               "--shared-negatives", str(shared)]
+    if evaluate:
+        command += ["--evaluate", evaluate]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    result = json.loads(output.strip().splitlines()[-1])
+    print(json.dumps(result), file=sys.stderr)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", default="../shared/data/corpus/enwiki-17M.txt.gz")
+    parser.add_argument("--modes", default="sg-ns,cbow-ns,sg-hs,cbow-hs")
+    parser.add_argument("--threads", default="2,1")
+    parser.add_argument("--repeats", type=int, default=2, help="A B pairs per configuration")
+    parser.add_argument("--shared-negatives", type=int, default=1)
+    parser.add_argument("--json", help="also write all runs here")
+    args = parser.parse_args()
+
+    from lmbasics.word2vec.reference import check_kernels
+
+    error = check_kernels()
+    print(f"kernels vs reference: max |difference| = {error:.2e}")
+    if error > 1e-9:
+        print("kernel check failed: not timing a wrong kernel", file=sys.stderr)
+        return 1
+    runs = []
+    rows = []
+    for threads in [int(t) for t in args.threads.split(",")]:
+        for mode in args.modes.split(","):
+            pair = {"lmbasics": [], "gensim": []}
+            for _ in range(args.repeats):
+                for lib in ("lmbasics", "gensim"):
+                    result = run(lib, mode, args.corpus, threads, shared=args.shared_negatives)
+                    pair[lib].append(result)
+                    runs.append(result)
+            ours = statistics.median(r["words_per_second"] for r in pair["lmbasics"])
+            theirs = statistics.median(r["words_per_second"] for r in pair["gensim"])
+            rows.append((mode, threads, ours, theirs,
+                         statistics.median(r["vocab_seconds"] for r in pair["lmbasics"]),
+                         statistics.median(r["vocab_seconds"] for r in pair["gensim"]),
+                         max(r["peak_rss_mb"] for r in pair["lmbasics"]),
+                         max(r["peak_rss_mb"] for r in pair["gensim"])))
+    print("\n| mode | threads | lmbasics words/s | gensim words/s | ratio | vocab s (lmb / gensim)"
+          " | peak RSS MB (lmb / gensim) |")
+    print("|---|---|---|---|---|---|---|")
+    for mode, threads, ours, theirs, vo, vt, ro, rt in rows:
+        print(f"| {mode} | {threads} | {ours:,.0f} | {theirs:,.0f} | {ours / theirs:.2f}x | "
+              f"{vo:.1f} / {vt:.1f} | {ro:.0f} / {rt:.0f} |")
+    by_key = {(m, t): o for m, t, o, *_ in rows}
+    for mode in args.modes.split(","):
+        if (mode, 1) in by_key and (mode, 2) in by_key:
+            print(f"{mode}: 1 -> 2 threads x{by_key[(mode, 2)] / by_key[(mode, 1)]:.2f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(runs, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

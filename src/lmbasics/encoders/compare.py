@@ -1,0 +1,135 @@
+"""Run the comparison: axes x families x seeds at one budget; write JSON, PNGs and a report.
+
+``compare`` is what ``lmbasics encoders compare`` calls. Each axis's results are written as
+soon as it finishes (``<axis>.json`` and ``<axis>.png``), so an axis that fails — missing data,
+not enough memory — leaves the others' results, and the report (``report.md``, claims table
+first) names what is missing. The resolved settings go to ``config.json`` beside them.
+Without a data directory only the ``tiny`` budget runs, on made-up data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from lmbasics._util.atomic import atomic_write_text
+from lmbasics._util.errors import LmbasicsError
+from lmbasics.encoders.budgets import Budget
+from lmbasics.encoders.config import FAMILIES
+from lmbasics.encoders.plots import PLOTTERS
+from lmbasics.encoders.report import render
+from lmbasics.encoders.verdicts import all_claims
+
+AXES = ("agreement", "semantic", "translation", "speed")
+DEFAULT_FAMILIES = ("cnn", "lstm", "transformer")
+
+
+def default_cache_dir() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(root) / "lmbasics" / "encoders"
+
+
+def check_families(families: Sequence[str]) -> list[str]:
+    """The families, validated: known names, no repeats."""
+    unknown = [f for f in families if f not in FAMILIES]
+    if unknown:
+        raise LmbasicsError(f"unknown encoder {unknown[0]!r} (choose from {', '.join(FAMILIES)})")
+    if len(set(families)) != len(families) or not families:
+        raise LmbasicsError("give each encoder once, at least one")
+    return list(families)
+
+
+def run_axis(
+    axis: str,
+    budget: Budget,
+    families: Sequence[str],
+    data_dir: Path | None,
+    cache_dir: Path,
+    word2vec: Path | None,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """One axis's results (imports the task lazily)."""
+    if axis == "agreement":
+        from lmbasics.encoders.tasks.agreement import run_agreement
+
+        return run_agreement(budget, families, data_dir, cache_dir, word2vec, log)
+    if axis == "semantic":
+        from lmbasics.encoders.tasks.semantic import run_semantic
+
+        return run_semantic(budget, families, data_dir, word2vec, log)
+    if axis == "translation":
+        from lmbasics.encoders.tasks.translation import run_translation
+
+        return run_translation(budget, families, data_dir, log)
+    if axis == "speed":
+        from lmbasics.encoders.tasks.speed import run_speed
+
+        return run_speed(budget, families, log=log)
+    raise LmbasicsError(f"unknown axis {axis!r} (choose from {', '.join(AXES)} or all)")
+
+
+def compare(
+    axes: Sequence[str],
+    budget: Budget,
+    out: str | os.PathLike[str],
+    data_dir: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    families: Sequence[str] = DEFAULT_FAMILIES,
+    word2vec: str | os.PathLike[str] | None = None,
+    command: str = "",
+    log: Callable[[str], None] = print,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Run ``axes``; write everything under ``out``; return ``(results, errors by axis)``."""
+    families = check_families(families)
+    for axis in axes:
+        if axis not in AXES:
+            raise LmbasicsError(f"unknown axis {axis!r} (choose from {', '.join(AXES)} or all)")
+    data = Path(data_dir) if data_dir is not None else None
+    if data is not None and not data.is_dir():
+        raise LmbasicsError(f"no such data directory: {data}")
+    if data is None and budget.name != "tiny" and set(axes) - {"speed"}:
+        raise LmbasicsError(f"the {budget.name} budget needs --data (the shared data directory)")
+    vectors = Path(word2vec) if word2vec is not None else None
+    if vectors is not None and not vectors.is_file():
+        raise LmbasicsError(f"no such word-vector file: {vectors}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    meta: dict[str, Any] = {
+        "command": command or f"compare {', '.join(axes)}",
+        "budget": budget.name,
+        "seeds": budget.seeds,
+        "families": families,
+        "threads": torch.get_num_threads(),
+        "data": str(data) if data else "synthetic",
+        "word2vec": str(vectors) if vectors else None,
+        "torch": torch.__version__,
+    }
+    atomic_write_text(out / "config.json", json.dumps({**meta, "budget": budget.to_dict()}, indent=2))
+    results: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    start = time.perf_counter()
+    for axis in axes:
+        axis_start = time.perf_counter()
+        try:
+            results[axis] = run_axis(axis, budget, families, data, cache, vectors, log)
+        except LmbasicsError as error:
+            errors[axis] = str(error)
+            continue
+        except (MemoryError, torch.OutOfMemoryError):
+            errors[axis] = f"out of memory at the {budget.name} budget"
+            continue
+        results[axis]["wall_seconds"] = time.perf_counter() - axis_start
+        atomic_write_text(out / f"{axis}.json", json.dumps(results[axis], indent=2))
+        PLOTTERS[axis](results[axis], out / f"{axis}.png")
+    meta["wall_seconds"] = time.perf_counter() - start
+    summary = {"meta": meta, "claims": all_claims(results), "errors": errors}
+    atomic_write_text(out / "claims.json", json.dumps(summary, indent=2))
+    atomic_write_text(out / "report.md", render(results, errors, meta))
+    return results, errors

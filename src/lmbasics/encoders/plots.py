@@ -1,0 +1,104 @@
+"""PNG plots of a comparison: one figure per axis, written atomically (Agg backend).
+
+Agreement: accuracy by distance bin and by attractors (mean, error bars = std over seeds).
+Semantic and translation: bars with error bars. Speed: training/inference tokens/s and memory
+against sequence length, log-log. No interactive backends, no styling beyond labels.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from lmbasics._util.atomic import atomic_path
+
+
+def _save(figure: Any, path: Path) -> Path:
+    figure.tight_layout()
+    with atomic_path(path, suffix=".png") as tmp:
+        figure.savefig(tmp, dpi=110, format="png")
+    plt.close(figure)
+    return path
+
+
+def plot_agreement(results: dict[str, Any], path: Path) -> Path:
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for family, result in results["families"].items():
+        for axis, key in zip(axes, ("by_distance", "by_attractors")):
+            groups = result["test"][key]
+            labels = list(groups)
+            axis.errorbar(
+                range(len(labels)),
+                [100 * groups[k]["mean"] for k in labels],
+                yerr=[100 * groups[k]["std"] for k in labels],
+                marker="o",
+                capsize=3,
+                label=family,
+            )
+            axis.set_xticks(range(len(labels)), labels)
+    axes[0].set(
+        xlabel="subject-verb distance",
+        ylabel="accuracy (%)",
+        title=f"agreement, held out ({results['data']['source']})",
+    )
+    axes[1].set(xlabel="attractors (4 = 4 or more)", ylabel="accuracy (%)", title="by attractors")
+    axes[0].axhline(50, color="grey", lw=0.5)
+    axes[0].legend()
+    return _save(figure, path)
+
+
+def _bars(axis: Any, families: dict[str, Any], key: str, scale: float, title: str) -> None:
+    names = list(families)
+    axis.bar(
+        range(len(names)),
+        [scale * families[f][key]["mean"] for f in names],
+        yerr=[scale * families[f][key]["std"] for f in names],
+        capsize=4,
+    )
+    axis.set_xticks(range(len(names)), names)
+    axis.set_title(title)
+
+
+def plot_semantic(results: dict[str, Any], path: Path) -> Path:
+    figure, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+    for axis, task in zip(axes, ("wic", "sst2")):
+        _bars(axis, results["families"], task, 100, f"{task} accuracy (%)")
+        axis.axhline(100 * results["majority_baseline"][task], color="grey", lw=0.8, ls="--")
+    return _save(figure, path)
+
+
+def plot_translation(results: dict[str, Any], path: Path) -> Path:
+    figure, axis = plt.subplots(figsize=(5, 3.5))
+    _bars(axis, results["families"], "bleu", 1.0, f"BLEU ({results['data']['source']})")
+    return _save(figure, path)
+
+
+def plot_speed(results: dict[str, Any], path: Path) -> Path:
+    figure, axes = plt.subplots(1, 3, figsize=(14, 4))
+    keys = (
+        ("train_tokens_per_s", "training tokens/s"),
+        ("inference_tokens_per_s", "inference tokens/s"),
+        ("memory_bytes", "memory (MiB)"),
+    )
+    for family, rows in results["families"].items():
+        lengths = [int(k) for k in rows]
+        for axis, (key, label) in zip(axes, keys):
+            scale = 2**-20 if key == "memory_bytes" else 1.0
+            axis.plot(lengths, [scale * rows[str(n)][key] for n in lengths], marker="o", label=family)
+            axis.set(xscale="log", yscale="log", xlabel="sequence length", ylabel=label)
+    axes[0].legend()
+    axes[0].set_title(f"{results['device']}, {results['threads']} thread(s)")
+    return _save(figure, path)
+
+
+PLOTTERS = {
+    "agreement": plot_agreement,
+    "semantic": plot_semantic,
+    "translation": plot_translation,
+    "speed": plot_speed,
+}

@@ -1,0 +1,159 @@
+"""Axis 4, parallel efficiency: tokens/s and memory against sequence length at matched size.
+
+For each family and length T, a batch of ``budget.speed_tokens // T`` random sequences is timed:
+inference (forward under ``inference_mode``) and training (forward, a squared-output loss,
+backward, AdamW step), each the median of ``budget.speed_repeats`` runs after one warm-up.
+Memory is the peak allocated on a GPU; on a CPU it is the bytes autograd saves for the backward
+pass (activation memory, measured with ``saved_tensors_hooks``), since PyTorch keeps no CPU
+allocator statistics. ``sequential_steps_per_layer`` is the length of the longest chain of
+dependent operations inside one layer: T for an RNN, 1 for a convolution or attention.
+The thread count is PyTorch's (all cores unless set); timings are not reproducible to the digit.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+
+from lmbasics._util.errors import LmbasicsError
+from lmbasics.encoders.base import Encoder, build_encoder
+from lmbasics.encoders.budgets import Budget
+from lmbasics.encoders.config import EncoderConfig, TransformerConfig
+from lmbasics.encoders.tasks.common import describe, family_configs
+from lmbasics.encoders.training import seed_everything
+
+
+def available_memory() -> int:
+    """Bytes of free physical memory (a GPU's when CUDA is used)."""
+    if torch.cuda.is_available():
+        free, _ = torch.cuda.mem_get_info()
+        return int(free)
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+
+
+def estimate_training_bytes(config: EncoderConfig, batch: int, length: int) -> int:
+    """Rough upper estimate of training activations: ~16 float tensors of (B, T, C) per layer,
+    plus the (B, H, T, T) attention weights for a Transformer."""
+    per_layer = 16 * batch * length * config.hidden_size * 4
+    if isinstance(config, TransformerConfig):
+        per_layer += 3 * batch * config.num_heads * length * length * 4
+    return config.num_layers * per_layer
+
+
+def sequential_steps_per_layer(family: str, length: int) -> int:
+    return length if family in ("lstm", "gru") else 1
+
+
+def _median_seconds(work: Callable[[], None], repeats: int, device: torch.device) -> float:
+    work()  # warm-up: allocator, kernel selection
+    times = []
+    for _ in range(repeats):
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        work()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def time_inference(encoder: Encoder, ids: torch.Tensor, mask: torch.Tensor, repeats: int) -> float:
+    """Median seconds of one forward pass under ``inference_mode``."""
+    encoder.eval()
+
+    def work() -> None:
+        with torch.inference_mode():
+            encoder(ids, mask)
+
+    return _median_seconds(work, repeats, ids.device)
+
+
+def time_training(encoder: Encoder, ids: torch.Tensor, mask: torch.Tensor, repeats: int) -> float:
+    """Median seconds of forward + backward + AdamW step."""
+    encoder.train()
+    optimizer = torch.optim.AdamW(encoder.parameters(), lr=1e-4)
+
+    def work() -> None:
+        loss = encoder(ids, mask).pow(2).mean()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    return _median_seconds(work, repeats, ids.device)
+
+
+def activation_bytes(encoder: Encoder, ids: torch.Tensor, mask: torch.Tensor) -> int:
+    """Peak GPU bytes of a training step, or on CPU the bytes saved for backward."""
+    encoder.train()
+    if ids.device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+        encoder(ids, mask).pow(2).mean().backward()
+        return int(torch.cuda.max_memory_allocated())
+    seen: dict[tuple[int, int], int] = {}
+
+    def pack(tensor: torch.Tensor) -> torch.Tensor:
+        storage = tensor.untyped_storage()
+        seen[(storage.data_ptr(), storage.nbytes())] = storage.nbytes()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        loss = encoder(ids, mask).pow(2).mean()
+    loss.backward()
+    parameters = {p.untyped_storage().data_ptr() for p in encoder.parameters()}
+    return sum(n for (pointer, _), n in seen.items() if pointer not in parameters)
+
+
+def run_speed(
+    budget: Budget,
+    families: Sequence[str],
+    device: str | None = None,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Throughput and memory of every family at every length of ``budget.speed_lengths``."""
+    target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    vocab_size = 1000
+    configs = family_configs(budget, families, vocab_size, max_length=max(budget.speed_lengths))
+    for family in families:
+        for length in budget.speed_lengths:
+            batch = max(budget.speed_tokens // length, 1)
+            need = estimate_training_bytes(configs[family], batch, length)
+            if need > 0.8 * available_memory():
+                raise LmbasicsError(
+                    f"the {budget.name} speed budget needs about {need / 2**30:.1f} GiB for "
+                    f"{family} at length {length}; {available_memory() / 2**30:.1f} GiB is free"
+                )
+    results: dict[str, Any] = {
+        "device": str(target),
+        "threads": torch.get_num_threads(),
+        "encoders": describe(configs, families),
+        "families": {},
+    }
+    for family in families:
+        rows = {}
+        for length in budget.speed_lengths:
+            seed_everything(0)
+            encoder = build_encoder(configs[family]).to(target)
+            batch = max(budget.speed_tokens // length, 1)
+            ids = torch.randint(4, vocab_size, (batch, length), device=target)
+            mask = torch.ones_like(ids, dtype=torch.bool)
+            infer = time_inference(encoder, ids, mask, budget.speed_repeats)
+            fit = time_training(encoder, ids, mask, budget.speed_repeats)
+            rows[str(length)] = {
+                "batch": batch,
+                "inference_tokens_per_s": batch * length / infer,
+                "train_tokens_per_s": batch * length / fit,
+                "memory_bytes": activation_bytes(encoder, ids, mask),
+                "sequential_steps_per_layer": sequential_steps_per_layer(family, length),
+            }
+            log(
+                f"speed {family} T={length}: train {rows[str(length)]['train_tokens_per_s']:.0f} "
+                f"tok/s, inference {rows[str(length)]['inference_tokens_per_s']:.0f} tok/s"
+            )
+        results["families"][family] = rows
+    return results

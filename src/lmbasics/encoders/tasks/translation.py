@@ -1,0 +1,177 @@
+"""Axis 3, a whole task: Multi30k English -> German translation, BLEU on test_2016_flickr.
+
+One encoder-decoder per family (:mod:`lmbasics.encoders.seq2seq`), trained with teacher forcing
+and the shared schedule, decoded greedily. Text is lowercased and split into words and
+punctuation on both sides (references too); BLEU is sacrebleu's corpus BLEU on those strings,
+so it is *tokenised, lowercased* BLEU, comparable between our families, not to published
+detokenised scores. :func:`synthetic_translation` (a word-for-word cipher that swaps adjacent
+words) stands in for the ``tiny`` budget.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from lmbasics._util.errors import LmbasicsError
+from lmbasics.encoders.budgets import Budget
+from lmbasics.encoders.config import EncoderConfig
+from lmbasics.encoders.data import BOS, EOS, PAD, Vocabulary, pad, tokenize
+from lmbasics.encoders.matching import body_parameters, match_width
+from lmbasics.encoders.seq2seq import Seq2Seq
+from lmbasics.encoders.tasks.common import family_configs, stats
+from lmbasics.encoders.training import seed_everything, train
+
+Pair = tuple[list[str], list[str]]
+
+
+def bleu(hypotheses: Sequence[str], references: Sequence[str]) -> float:
+    """sacrebleu corpus BLEU (0-100)."""
+    try:
+        import sacrebleu
+    except ImportError as error:
+        raise LmbasicsError("BLEU needs sacrebleu: pip install 'lmbasics[translation]'") from error
+    return float(sacrebleu.corpus_bleu(list(hypotheses), [list(references)]).score)
+
+
+def read_multi30k(directory: Path, split: str) -> list[Pair]:
+    paths = [directory / f"{split}.{side}.gz" for side in ("en", "de")]
+    for path in paths:
+        if not path.is_file():
+            raise LmbasicsError(f"no such Multi30k file: {path}")
+    sides = []
+    for path in paths:
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            sides.append([tokenize(line) for line in handle])
+    if len(sides[0]) != len(sides[1]):
+        raise LmbasicsError(f"{paths[0]} and {paths[1]} are not line-aligned")
+    return list(zip(*sides))
+
+
+def synthetic_translation(count: int, seed: int) -> list[Pair]:
+    """Source ``s0..s39``; target: word k -> ``t{7k mod 40}``, each adjacent pair swapped."""
+    rng = np.random.default_rng(seed)
+    pairs = []
+    for _ in range(count):
+        source = [int(k) for k in rng.integers(40, size=int(rng.integers(3, 11)))]
+        target = [f"t{(7 * k) % 40}" for k in source]
+        for i in range(0, len(target) - 1, 2):
+            target[i], target[i + 1] = target[i + 1], target[i]
+        pairs.append(([f"s{k}" for k in source], target))
+    return pairs
+
+
+def seq2seq_parameters(encoder: EncoderConfig, decoder: EncoderConfig) -> int:
+    """Parameters of the encoder-decoder without its embedding tables and output layer."""
+    with torch.device("meta"):
+        return Seq2Seq(encoder, decoder).num_parameters(include_embeddings=False)
+
+
+def match_decoders(
+    encoders: dict[str, EncoderConfig], decoders: dict[str, EncoderConfig]
+) -> dict[str, EncoderConfig]:
+    """Decoder widths that bring each whole model (embeddings and output layer aside) within
+    10 % of the Transformer's: encoders are matched already, the decoders' extra attention
+    layers differ by family."""
+    reference = "transformer" if "transformer" in decoders else next(iter(decoders))
+    target = seq2seq_parameters(encoders[reference], decoders[reference])
+    matched = {}
+    for family, decoder in decoders.items():
+        if family == reference:
+            matched[family] = decoder
+            continue
+
+        def count(config: EncoderConfig, family: str = family) -> int:
+            return seq2seq_parameters(encoders[family], config)
+
+        matched[family] = match_width(decoder, target, count=count)
+        if abs(count(matched[family]) - target) > 0.10 * target:
+            raise LmbasicsError(f"cannot match the {family} encoder-decoder within 10 %")
+    return matched
+
+
+def load_data(budget: Budget, data_dir: str | os.PathLike[str] | None) -> tuple[list[Pair], list[Pair], str]:
+    if data_dir is None:
+        pairs = synthetic_translation(budget.translation_examples + budget.translation_test, 4000)
+        return (
+            pairs[: budget.translation_examples],
+            pairs[budget.translation_examples :],
+            "synthetic",
+        )
+    directory = Path(data_dir) / "translation" / "multi30k"
+    train_set = read_multi30k(directory, "train")[: budget.translation_examples]
+    test_set = read_multi30k(directory, "test_2016_flickr")[: budget.translation_test]
+    return train_set, test_set, "Multi30k train / test_2016_flickr"
+
+
+def run_translation(
+    budget: Budget,
+    families: Sequence[str],
+    data_dir: str | os.PathLike[str] | None = None,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """BLEU of every family's encoder-decoder over ``budget.seeds`` seeds."""
+    train_set, test_set, source = load_data(budget, data_dir)
+    min_count = 1 if data_dir is None else 2
+    source_vocabulary = Vocabulary.build((s for s, _ in train_set), 10_000, min_count)
+    target_vocabulary = Vocabulary.build((t for _, t in train_set), 10_000, min_count)
+    # room for the longest pair and for greedy decoding's 1.5 x source + 5 words
+    longest = max(max(len(s) + len(t), 2 * len(s) + 10) for s, t in train_set + test_set) + 2
+    encoders = family_configs(budget, families, len(source_vocabulary), max_length=longest)
+    decoders = match_decoders(
+        encoders,
+        family_configs(budget, families, len(target_vocabulary), causal=True, max_length=longest),
+    )
+    source_rows = [source_vocabulary.encode(s) for s, _ in train_set]
+    target_rows = [target_vocabulary.encode(t) for _, t in train_set]
+    references = [" ".join(t) for _, t in test_set]
+    results: dict[str, Any] = {
+        "data": {
+            "source": source,
+            "train": len(train_set),
+            "test": len(test_set),
+            "source_vocabulary": len(source_vocabulary),
+            "target_vocabulary": len(target_vocabulary),
+        },
+        "encoders": {},
+        "train": budget.translation_train.to_dict(),
+        "families": {},
+    }
+    for family in families:
+        scores = []
+        for seed in range(budget.seeds):
+            rng = seed_everything(seed)
+            model = Seq2Seq(encoders[family], decoders[family])
+
+            def batch_loss(index: np.ndarray, model: Seq2Seq = model) -> torch.Tensor:
+                src, src_mask = pad([source_rows[i] for i in index])
+                tgt_in, tgt_mask = pad([[BOS, *target_rows[i]] for i in index])
+                tgt_out, _ = pad([[*target_rows[i], EOS] for i in index])
+                logits = model(src, src_mask, tgt_in, tgt_mask)  # (B, U, V)
+                return F.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=PAD)
+
+            losses = train(model, batch_loss, len(train_set), budget.translation_train, rng)
+            hypotheses = []
+            for start in range(0, len(test_set), 100):
+                chunk = test_set[start : start + 100]
+                src, src_mask = pad([source_vocabulary.encode(s) for s, _ in chunk])
+                limit = int(src.shape[1] * 1.5) + 5
+                for row in model.greedy(src, src_mask, limit):
+                    hypotheses.append(" ".join(target_vocabulary.decode(row)))
+            scores.append(bleu(hypotheses, references))
+            log(f"translation {family} seed {seed}: loss {losses[-1]:.3f} BLEU {scores[-1]:.2f}")
+        results["encoders"][family] = {
+            "encoder": encoders[family].to_dict(),
+            "decoder": decoders[family].to_dict(),
+            "encoder_body_parameters": body_parameters(encoders[family]),
+            "seq2seq_parameters_without_embeddings_and_output": model.num_parameters(False),
+        }
+        results["families"][family] = {"bleu": stats(scores), "examples": hypotheses[:3]}
+    return results

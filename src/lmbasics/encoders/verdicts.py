@@ -1,0 +1,208 @@
+"""The seed's claims, judged from measured numbers: confirmed, refuted or inconclusive.
+
+A comparison of two families uses the difference of their means d and its standard error
+se = sqrt(s_a^2 / n_a + s_b^2 / n_b) over seeds (floored by the binomial error of the test set
+for accuracies), and a minimum effect that counts as "clearly" (2 accuracy points, 1 BLEU):
+
+- *A clearly better than B*: confirmed if d > 2 se and d >= effect; refuted if d + 2 se < effect;
+- *A slightly better than B*: confirmed if d > 2 se; refuted if d < -2 se;
+- *A and B close*: confirmed if |d| + 2 se < effect; refuted if |d| - 2 se > effect;
+- *B far faster than A*: confirmed if the throughput ratio is >= 2; refuted if < 1.2;
+
+anything else is inconclusive. A claim is also inconclusive when a family it calls better (both,
+for "close") did not learn: accuracy not clearly above the majority baseline, or under 1 BLEU.
+A claim of several parts is refuted if one part is, confirmed if all are.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+CONFIRMED, REFUTED, INCONCLUSIVE, MISSING = "confirmed", "refuted", "inconclusive", "not measured"
+RNN_FAMILIES = ("lstm", "gru")
+
+
+def _se(a: dict[str, Any], b: dict[str, Any], floor: float) -> float:
+    variance = a["std"] ** 2 / max(a["n"], 1) + b["std"] ** 2 / max(b["n"], 1)
+    return max(math.sqrt(variance), floor)
+
+
+def clearly_better(a: dict[str, Any], b: dict[str, Any], effect: float, floor: float = 0.0) -> str:
+    d, se = a["mean"] - b["mean"], _se(a, b, floor)
+    if d > 2 * se and d >= effect:
+        return CONFIRMED
+    return REFUTED if d + 2 * se < effect else INCONCLUSIVE
+
+
+def slightly_better(a: dict[str, Any], b: dict[str, Any], floor: float = 0.0) -> str:
+    d, se = a["mean"] - b["mean"], _se(a, b, floor)
+    return CONFIRMED if d > 2 * se else REFUTED if d < -2 * se else INCONCLUSIVE
+
+
+def close(a: dict[str, Any], b: dict[str, Any], effect: float, floor: float = 0.0) -> str:
+    d, se = abs(a["mean"] - b["mean"]), _se(a, b, floor)
+    return CONFIRMED if d + 2 * se < effect else REFUTED if d - 2 * se > effect else INCONCLUSIVE
+
+
+def far_faster(ratio: float) -> str:
+    return CONFIRMED if ratio >= 2 else REFUTED if ratio < 1.2 else INCONCLUSIVE
+
+
+def combine(parts: list[str]) -> str:
+    if not parts or MISSING in parts:
+        return MISSING
+    if REFUTED in parts:
+        return REFUTED
+    return CONFIRMED if all(p == CONFIRMED for p in parts) else INCONCLUSIVE
+
+
+def binomial_floor(accuracy: float, count: int) -> float:
+    """Standard error of the difference of two accuracies measured on the same ``count`` items."""
+    return math.sqrt(2 * accuracy * (1 - accuracy) / count) if count > 0 else 0.0
+
+
+def learned_accuracy(score: dict[str, Any], baseline: float, floor: float) -> bool:
+    """Whether a family is clearly above the majority-class baseline (it learned something)."""
+    return score["mean"] - baseline > max(0.02, 2 * floor)
+
+
+def gate(verdict: str, learned: dict[str, bool], needed: list[str]) -> str:
+    """Inconclusive unless every family the claim says is better (or, for "close", both)
+    learned something: a comparison with a family at chance measures the budget, not the
+    architecture."""
+    return verdict if all(learned[f] for f in needed) else INCONCLUSIVE
+
+
+def _not_learned(learned: dict[str, bool], baseline: str) -> str:
+    idle = [f for f, ok in learned.items() if not ok]
+    return f"; not clearly above {baseline}: {', '.join(idle)}" if idle else ""
+
+
+def _fmt(s: dict[str, Any], scale: float = 100.0) -> str:
+    return f"{scale * s['mean']:.1f} ± {scale * s['std']:.1f}"
+
+
+def _rnn(families: dict[str, Any]) -> str | None:
+    return next((f for f in RNN_FAMILIES if f in families), None)
+
+
+def _row(claim: str, axis: str, verdict: str, evidence: str) -> dict[str, str]:
+    return {"claim": claim, "axis": axis, "verdict": verdict, "evidence": evidence}
+
+
+def semantic_claims(results: dict[str, Any] | None) -> list[dict[str, str]]:
+    names = (
+        "1a. semantic: Transformer clearly better than RNN and CNN",
+        "1b. semantic: RNN and CNN close",
+    )
+    families = (results or {}).get("families", {})
+    rnn = _rnn(families)
+    if not results or rnn is None or not {"cnn", "transformer"} <= set(families):
+        return [_row(n, "semantic", MISSING, "axis or family not run") for n in names]
+    score = {f: families[f]["mean"] for f in ("cnn", rnn, "transformer")}
+    evidence = ", ".join(f"{f} {_fmt(s)}" for f, s in score.items()) + " (mean of WiC, SST-2 %)"
+    baseline = sum(results["majority_baseline"].values()) / 2
+    test_size = min(results["data"]["wic_test"], results["data"]["sst2_test"])
+    floor = binomial_floor(max(s["mean"] for s in score.values()), test_size) / 2  # 2-task mean
+    learned = {f: learned_accuracy(s, baseline, floor) for f, s in score.items()}
+    first = gate(
+        combine([clearly_better(score["transformer"], score[f], 0.02, floor) for f in ("cnn", rnn)]),
+        learned,
+        ["transformer"],
+    )
+    second = gate(close(score[rnn], score["cnn"], 0.02, floor), learned, [rnn, "cnn"])
+    evidence += _not_learned(learned, f"the majority baseline {100 * baseline:.1f}")
+    return [
+        _row(names[0], "semantic", first, evidence),
+        _row(names[1], "semantic", second, evidence),
+    ]
+
+
+def agreement_claims(results: dict[str, Any] | None) -> list[dict[str, str]]:
+    names = (
+        "2a. long range: native CNN clearly weakest",
+        "2b. long range: Transformer slightly better than RNN",
+        "2c. long range: RNN better than Transformer when subject and verb are > 13 apart",
+    )
+    families = (results or {}).get("families", {})
+    rnn = _rnn(families)
+    if not results or rnn is None or not {"cnn", "transformer"} <= set(families):
+        return [_row(n, "agreement", MISSING, "axis or family not run") for n in names]
+    test = {f: families[f]["test"] for f in ("cnn", rnn, "transformer")}
+    overall = {f: t["accuracy"] for f, t in test.items()}
+    long = {f: t["long"] for f, t in test.items()}
+    count, long_count = results["data"]["test"], test["transformer"]["long"]["count"]
+    floor = binomial_floor(max(s["mean"] for s in overall.values()), count)
+    baseline = results.get("majority_baseline", 0.5)
+    learned = {f: learned_accuracy(s, baseline, floor) for f, s in overall.items()}
+    text = ", ".join(f"{f} {_fmt(s)}" for f, s in overall.items()) + f" (% of {count} held out)"
+    text += _not_learned(learned, f"the majority baseline {100 * baseline:.1f}")
+    long_text = ", ".join(f"{f} {_fmt(s)}" for f, s in long.items()) + f" (% of {long_count} > 13)"
+    weakest = gate(
+        combine([clearly_better(overall[f], overall["cnn"], 0.02, floor) for f in (rnn, "transformer")]),
+        learned,
+        [rnn, "transformer"],
+    )
+    slightly = gate(slightly_better(overall["transformer"], overall[rnn], floor), learned, ["transformer"])
+    if long_count >= 20:
+        long_floor = binomial_floor(max(s["mean"] for s in long.values()), long_count)
+        reversal = gate(slightly_better(long[rnn], long["transformer"], long_floor), learned, [rnn])
+    else:
+        reversal = INCONCLUSIVE
+        long_text += " (too few)"
+    return [
+        _row(names[0], "agreement", weakest, text),
+        _row(names[1], "agreement", slightly, text),
+        _row(names[2], "agreement", reversal, long_text),
+    ]
+
+
+def translation_claims(results: dict[str, Any] | None) -> list[dict[str, str]]:
+    names = ("3a. translation: Transformer clearly best", "3b. translation: CNN slightly above RNN")
+    families = (results or {}).get("families", {})
+    rnn = _rnn(families)
+    if not results or rnn is None or not {"cnn", "transformer"} <= set(families):
+        return [_row(n, "translation", MISSING, "axis or family not run") for n in names]
+    score = {f: families[f]["bleu"] for f in ("cnn", rnn, "transformer")}
+    text = ", ".join(f"{f} {_fmt(s, 1.0)}" for f, s in score.items()) + " (BLEU)"
+    learned = {f: s["mean"] >= 1.0 for f, s in score.items()}
+    best = gate(
+        combine([clearly_better(score["transformer"], score[f], 1.0) for f in ("cnn", rnn)]),
+        learned,
+        ["transformer"],
+    )
+    slightly = gate(slightly_better(score["cnn"], score[rnn]), learned, ["cnn"])
+    text += _not_learned(learned, "1 BLEU")
+    return [
+        _row(names[0], "translation", best, text),
+        _row(names[1], "translation", slightly, text),
+    ]
+
+
+def speed_claims(results: dict[str, Any] | None) -> list[dict[str, str]]:
+    name = "4. parallel efficiency: RNN poor, CNN and Transformer far better (training tokens/s)"
+    families = (results or {}).get("families", {})
+    rnn = _rnn(families)
+    if not results or rnn is None or not {"cnn", "transformer"} <= set(families):
+        return [_row(name, "speed", MISSING, "axis or family not run")]
+    length = max(families[rnn], key=int)
+    rate = {f: families[f][length]["train_tokens_per_s"] for f in ("cnn", rnn, "transformer")}
+    ratios = {f: rate[f] / rate[rnn] for f in ("cnn", "transformer")}
+    verdict = combine([far_faster(r) for r in ratios.values()])
+    text = (
+        f"T={length}, {results['device']}, {results['threads']} thread(s): "
+        + ", ".join(f"{f} {r:.0f} tok/s" for f, r in rate.items())
+        + f"; cnn/{rnn} {ratios['cnn']:.1f}x, transformer/{rnn} {ratios['transformer']:.1f}x"
+    )
+    return [_row(name, "speed", verdict, text)]
+
+
+def all_claims(results: dict[str, dict[str, Any] | None]) -> list[dict[str, str]]:
+    """Every claim's row, in the seed's order; absent axes give 'not measured'."""
+    return [
+        *semantic_claims(results.get("semantic")),
+        *agreement_claims(results.get("agreement")),
+        *translation_claims(results.get("translation")),
+        *speed_claims(results.get("speed")),
+    ]

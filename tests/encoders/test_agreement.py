@@ -1,0 +1,141 @@
+"""The agreement task: what the encoder may read, how examples are labelled and binned."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+
+from lmbasics.encoders.budgets import BUDGETS
+from lmbasics.encoders.data import Vocabulary, pad
+from lmbasics.encoders.tasks.agreement import breakdown, distance_bin, prefix_before_verb
+from lmbasics.encoders.tasks.agreement_data import (
+    AgreementExample,
+    _verb_number,
+    build_linzen_test,
+    read_examples,
+    synthetic_agreement,
+)
+from lmbasics.encoders.tasks.common import SequenceClassifier, family_configs, predict
+
+SENTENCES = [
+    ["the", "keys", "to", "the", "old", "cabinet", "are", "on", "the", "table"],
+    ["the", "author", "of", "the", "books", "is", "here", "today"],
+]
+VERBS = [6, 5]
+
+
+@pytest.mark.parametrize("family", ["cnn", "lstm", "transformer"])
+def test_agreement_encoder_never_sees_the_verb_or_what_follows(family: str) -> None:
+    vocabulary = Vocabulary.build([*SENTENCES, ["is", "are", "were", "banana"]])
+    config = family_configs(BUDGETS["tiny"], [family], len(vocabulary), causal=True)[family]
+    torch.manual_seed(0)
+    from lmbasics.encoders import build_encoder
+
+    model = SequenceClassifier(build_encoder(config), 2, "last").eval()
+    changed = [s[:v] + ["banana"] * (len(s) - v) for s, v in zip(SENTENCES, VERBS)]
+    rows = [vocabulary.encode(prefix_before_verb(s, v)) for s, v in zip(SENTENCES, VERBS)]
+    rows_changed = [vocabulary.encode(prefix_before_verb(s, v)) for s, v in zip(changed, VERBS)]
+    assert rows == rows_changed
+    assert all(len(r) == v for r, v in zip(rows, VERBS))  # the verb itself is cut off
+    with torch.no_grad():
+        torch.testing.assert_close(model(*pad(rows)), model(*pad(rows_changed)))
+    assert len(predict(model, rows)) == 2
+
+
+def test_synthetic_examples_are_consistent() -> None:
+    examples = synthetic_agreement(300, seed=5)
+    assert examples == synthetic_agreement(300, seed=5)  # seeded
+    for example in examples:
+        subject_at = len(example.prefix) - example.distance
+        subject = example.prefix[subject_at]
+        assert example.label == int(subject.endswith("s"))
+        between = example.prefix[subject_at + 1 :]
+        other = [
+            w for w in between if w.startswith("n") and w != "near" and w.endswith("s") != bool(example.label)
+        ]
+        assert example.attractors == len(other)
+    assert {e.label for e in examples} == {0, 1}
+    assert max(e.distance for e in examples) > 13
+
+
+def test_distance_bins_and_breakdown() -> None:
+    assert [distance_bin(d) for d in (1, 2, 3, 12, 13, 15, 16, 40, -1)] == [
+        "1-2",
+        "1-2",
+        "3-4",
+        "11-12",
+        "13-15",
+        "13-15",
+        "16+",
+        "16+",
+        None,
+    ]
+    examples = [AgreementExample(["x"], 0, d, a) for d, a in ((1, 0), (14, 2), (20, 7), (-1, 1))]
+    result = breakdown(examples, [True, False, True, True])
+    assert result["accuracy"] == 0.75
+    assert result["by_distance"]["13-15"] == {"accuracy": 0.0, "count": 1}
+    assert result["by_attractors"]["4"] == {"accuracy": 1.0, "count": 1}  # 4 = 4 or more
+    assert result["long"] == {"accuracy": 0.5, "count": 2}
+
+
+def test_verb_number_from_the_two_forms() -> None:
+    cases = {
+        ("is", "are"): 0,
+        ("are", "is"): 1,
+        ("has", "have"): 0,
+        ("were", "was"): 1,
+        ("runs", "run"): 0,
+        ("run", "runs"): 1,
+        ("passes", "pass"): 0,
+        ("pass", "passes"): 1,
+    }
+    assert {pair: _verb_number(*pair) for pair in cases} == cases
+
+
+def test_linzen_reader_without_parser(tmp_path) -> None:
+    (tmp_path / "subj_agr_filtered.text").write_text(
+        "the dogs near the house bark loudly . <eos>\nthe cat is here . <eos>\n", encoding="utf-8"
+    )
+    (tmp_path / "subj_agr_filtered.gold").write_text("5\tbark\tbarks\t1\n2\tis\tare\t0\n", encoding="utf-8")
+    assert build_linzen_test(tmp_path, tmp_path / "out.jsonl", parse=False) == 2
+    first, second = read_examples(tmp_path / "out.jsonl")
+    assert first == AgreementExample(["the", "dogs", "near", "the", "house"], 1, -1, 1)
+    assert second.prefix == ["the", "cat"] and second.label == 0
+
+
+def test_examples_from_a_parsed_doc() -> None:
+    spacy = pytest.importorskip("spacy")
+    from spacy.tokens import Doc
+
+    from lmbasics.encoders.tasks.agreement_data import examples_from_doc
+
+    words = ["the", "keys", "to", "the", "cabinet", "are", "here"]
+    doc = Doc(
+        spacy.blank("en").vocab,
+        words=words,
+        tags=["DT", "NNS", "IN", "DT", "NN", "VBP", "RB"],
+        deps=["det", "nsubj", "prep", "det", "pobj", "ROOT", "advmod"],
+        heads=[1, 5, 1, 4, 2, 5, 5],
+    )
+    (example,) = examples_from_doc(doc, max_prefix=50)
+    assert example == AgreementExample(words[:5], 1, 4, 1)
+    # an auxiliary takes its head verb's subject
+    words = ["the", "town", "is", "designed"]
+    doc = Doc(
+        spacy.blank("en").vocab,
+        words=words,
+        tags=["DT", "NN", "VBZ", "VBN"],
+        deps=["det", "nsubjpass", "auxpass", "ROOT"],
+        heads=[1, 3, 3, 3],
+    )
+    (example,) = examples_from_doc(doc, max_prefix=50)
+    assert example == AgreementExample(["the", "town"], 0, 1, 0)
+    # a prefix cap that would cut the subject off drops the example
+    assert list(examples_from_doc(doc, max_prefix=0)) == []
+
+
+def test_budget_replace_keeps_fields() -> None:
+    budget = dataclasses.replace(BUDGETS["tiny"], seeds=1)
+    assert budget.agreement_train == BUDGETS["tiny"].agreement_train
