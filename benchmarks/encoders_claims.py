@@ -42,12 +42,12 @@ def main() -> None:
     if args.report is not None:
         meta = {
             "command": f"python benchmarks/encoders_claims.py {' '.join(map(str, args.runs))}",
-            "budget": " / ".join(sorted(set(source.values()))),
+            "budget": "; ".join(f"{axis}: {where}" for axis, where in source.items()),
             "wall_seconds": sum(r.get("wall_seconds", 0.0) for r in results.values()),
             "threads": config["threads"],
             "seeds": config["seeds"],
             "families": config["families"],
-            "data": config["data"],
+            "data": "per axis, as above",
         }
         atomic_write_text(args.report, render(results, {}, meta))
 

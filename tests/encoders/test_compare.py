@@ -7,6 +7,7 @@ import importlib.util
 import json
 
 import pytest
+import torch
 
 from lmbasics.encoders.budgets import BUDGETS
 from lmbasics.encoders.compare import AXES, compare
@@ -138,7 +139,13 @@ def test_cli_build_agreement_missing_corpus(main, capsys, tmp_path) -> None:
 
 
 def test_cli_compare_writes_a_report(main, capsys, tmp_path) -> None:
-    assert main(["encoders", "compare", "--axis", "speed", "--out", str(tmp_path), "--threads", "1"]) == 0
+    threads = torch.get_num_threads()
+    try:
+        argv = ["encoders", "compare", "--axis", "speed", "--out", str(tmp_path), "--threads", "1"]
+        assert main(argv) == 0
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)  # --threads is process-wide: leave other tests as found
     assert "report:" in capsys.readouterr().out
     assert (tmp_path / "report.md").read_text().startswith("# Encoder comparison, budget `tiny`")
 
@@ -149,3 +156,25 @@ def test_a_budget_that_does_not_fit_memory_is_refused(tmp_path) -> None:
     assert results == {}
     assert "GiB" in errors["speed"] and "free" in errors["speed"]
     assert "## Missing" in (tmp_path / "report.md").read_text()
+
+
+def test_word2vec_vectors_feed_every_trained_axis(tmp_path) -> None:
+    dim = BUDGETS["tiny"].embedding_dim
+    words = ["the", "of", "n1", "n1s", "p1", "q1", "s1", "s2"]
+    lines = [" ".join([w, *(["0.25"] * dim)]) for w in words]
+    vectors = tmp_path / "vectors.txt"
+    vectors.write_text(f"{len(words)} {dim}\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    quick = TrainConfig(steps=3, batch_size=8, learning_rate=1e-3, warmup_steps=1)
+    budget = dataclasses.replace(
+        BUDGETS["tiny"],
+        seeds=1,
+        agreement_train=quick,
+        semantic_train=quick,
+        translation_train=quick,
+        translation_test=5,
+    )
+    axes = ["agreement", "semantic", "translation"]
+    _, errors = compare(axes, budget, tmp_path / "out", word2vec=vectors, log=quiet)
+    assert errors == {}
+    config = json.loads((tmp_path / "out" / "config.json").read_text())
+    assert config["word2vec"] == str(vectors)

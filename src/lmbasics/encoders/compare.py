@@ -66,7 +66,7 @@ def run_axis(
     if axis == "translation":
         from lmbasics.encoders.tasks.translation import run_translation
 
-        return run_translation(budget, families, data_dir, log)
+        return run_translation(budget, families, data_dir, word2vec, log)
     if axis == "speed":
         from lmbasics.encoders.tasks.speed import run_speed
 

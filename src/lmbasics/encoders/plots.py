@@ -41,11 +41,7 @@ def plot_agreement(results: dict[str, Any], path: Path) -> Path:
                 label=family,
             )
             axis.set_xticks(range(len(labels)), labels)
-    axes[0].set(
-        xlabel="subject-verb distance",
-        ylabel="accuracy (%)",
-        title=f"agreement, held out ({results['data']['source']})",
-    )
+    axes[0].set(xlabel="subject-verb distance", ylabel="accuracy (%)", title="agreement, held out")
     axes[1].set(xlabel="attractors (4 = 4 or more)", ylabel="accuracy (%)", title="by attractors")
     axes[0].axhline(50, color="grey", lw=0.5)
     axes[0].legend()

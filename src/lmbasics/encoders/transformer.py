@@ -54,7 +54,14 @@ class MultiHeadAttention(nn.Module):
         self.output = nn.Linear(width, width)
         self.dropout = dropout
 
-    def forward(self, x: torch.Tensor, memory: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,
+        memory: torch.Tensor,
+        allowed: torch.Tensor | None,
+        is_causal: bool = False,
+    ) -> torch.Tensor:
+        """``allowed``: Bool[B, 1, Tq, Tk] or None (attend everywhere, or causally)."""
         batch, length, width = x.shape
         heads = self.num_heads
 
@@ -68,6 +75,7 @@ class MultiHeadAttention(nn.Module):
             split(value),
             attn_mask=allowed,
             dropout_p=self.dropout if self.training else 0.0,
+            is_causal=is_causal,
         )  # (B, H, T, C/H)
         return self.output(out.transpose(1, 2).reshape(batch, length, width))
 
@@ -91,9 +99,11 @@ class EncoderBlock(nn.Module):
         self.feedforward = FeedForward(width, config.feedforward_size, config.dropout)
         self.dropout = nn.Dropout(config.dropout)
 
-    def forward(self, hidden: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, hidden: torch.Tensor, allowed: torch.Tensor | None, is_causal: bool = False
+    ) -> torch.Tensor:
         normed = self.attention_norm(hidden)
-        hidden = hidden + self.dropout(self.attention(normed, normed, allowed))
+        hidden = hidden + self.dropout(self.attention(normed, normed, allowed, is_causal))
         return hidden + self.dropout(self.feedforward(self.feedforward_norm(hidden)))
 
 
@@ -119,7 +129,10 @@ class TransformerEncoder(Encoder):
         config: TransformerConfig = self.config  # type: ignore[assignment]
         length = embedded.shape[1]
         hidden = self.input_projection(embedded) + self.positions[:length]  # (B, T, C)
-        allowed = attention_mask(mask, length, config.causal)
+        if bool(mask.all()):  # no padding: no mask tensor, so PyTorch can pick a fused kernel
+            allowed, is_causal = None, config.causal
+        else:
+            allowed, is_causal = attention_mask(mask, length, config.causal), False
         for block in self.blocks:
-            hidden = block(hidden, allowed)
+            hidden = block(hidden, allowed, is_causal)
         return self.final_norm(hidden)

@@ -10,7 +10,8 @@ for accuracies), and a minimum effect that counts as "clearly" (2 accuracy point
 - *B far faster than A*: confirmed if the throughput ratio is >= 2; refuted if < 1.2;
 
 anything else is inconclusive. A claim is also inconclusive when a family it calls better (both,
-for "close") did not learn: accuracy not clearly above the majority baseline, or under 1 BLEU.
+for "close") did not learn: accuracy less than 5 points (or 2 standard errors) above the
+majority baseline, or under 5 BLEU.
 A claim of several parts is refuted if one part is, confirmed if all are.
 """
 
@@ -21,6 +22,8 @@ from typing import Any
 
 CONFIRMED, REFUTED, INCONCLUSIVE, MISSING = "confirmed", "refuted", "inconclusive", "not measured"
 RNN_FAMILIES = ("lstm", "gru")
+LEARNED_MARGIN = 0.05  # accuracy above the majority baseline that counts as having learned
+LEARNED_BLEU = 5.0  # BLEU that counts as having learned to translate
 
 
 def _se(a: dict[str, Any], b: dict[str, Any], floor: float) -> float:
@@ -63,8 +66,9 @@ def binomial_floor(accuracy: float, count: int) -> float:
 
 
 def learned_accuracy(score: dict[str, Any], baseline: float, floor: float) -> bool:
-    """Whether a family is clearly above the majority-class baseline (it learned something)."""
-    return score["mean"] - baseline > max(0.02, 2 * floor)
+    """Whether a family learned: ``LEARNED_MARGIN`` (and 2 standard errors) above the
+    majority-class baseline."""
+    return score["mean"] - baseline > max(LEARNED_MARGIN, 2 * floor)
 
 
 def gate(verdict: str, learned: dict[str, bool], needed: list[str]) -> str:
@@ -76,7 +80,7 @@ def gate(verdict: str, learned: dict[str, bool], needed: list[str]) -> str:
 
 def _not_learned(learned: dict[str, bool], baseline: str) -> str:
     idle = [f for f, ok in learned.items() if not ok]
-    return f"; not clearly above {baseline}: {', '.join(idle)}" if idle else ""
+    return f"; did not learn (not above {baseline}): {', '.join(idle)}" if idle else ""
 
 
 def _fmt(s: dict[str, Any], scale: float = 100.0) -> str:
@@ -112,7 +116,7 @@ def semantic_claims(results: dict[str, Any] | None) -> list[dict[str, str]]:
         ["transformer"],
     )
     second = gate(close(score[rnn], score["cnn"], 0.02, floor), learned, [rnn, "cnn"])
-    evidence += _not_learned(learned, f"the majority baseline {100 * baseline:.1f}")
+    evidence += _not_learned(learned, f"majority baseline {100 * baseline:.1f} + 5 points")
     return [
         _row(names[0], "semantic", first, evidence),
         _row(names[1], "semantic", second, evidence),
@@ -137,7 +141,7 @@ def agreement_claims(results: dict[str, Any] | None) -> list[dict[str, str]]:
     baseline = results.get("majority_baseline", 0.5)
     learned = {f: learned_accuracy(s, baseline, floor) for f, s in overall.items()}
     text = ", ".join(f"{f} {_fmt(s)}" for f, s in overall.items()) + f" (% of {count} held out)"
-    text += _not_learned(learned, f"the majority baseline {100 * baseline:.1f}")
+    text += _not_learned(learned, f"majority baseline {100 * baseline:.1f} + 5 points")
     long_text = ", ".join(f"{f} {_fmt(s)}" for f, s in long.items()) + f" (% of {long_count} > 13)"
     weakest = gate(
         combine([clearly_better(overall[f], overall["cnn"], 0.02, floor) for f in (rnn, "transformer")]),
@@ -166,14 +170,14 @@ def translation_claims(results: dict[str, Any] | None) -> list[dict[str, str]]:
         return [_row(n, "translation", MISSING, "axis or family not run") for n in names]
     score = {f: families[f]["bleu"] for f in ("cnn", rnn, "transformer")}
     text = ", ".join(f"{f} {_fmt(s, 1.0)}" for f, s in score.items()) + " (BLEU)"
-    learned = {f: s["mean"] >= 1.0 for f, s in score.items()}
+    learned = {f: s["mean"] >= LEARNED_BLEU for f, s in score.items()}
     best = gate(
         combine([clearly_better(score["transformer"], score[f], 1.0) for f in ("cnn", rnn)]),
         learned,
         ["transformer"],
     )
     slightly = gate(slightly_better(score["cnn"], score[rnn]), learned, ["cnn"])
-    text += _not_learned(learned, "1 BLEU")
+    text += _not_learned(learned, f"{LEARNED_BLEU:.0f} BLEU")
     return [
         _row(names[0], "translation", best, text),
         _row(names[1], "translation", slightly, text),

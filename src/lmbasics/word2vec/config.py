@@ -22,7 +22,10 @@ class Word2VecConfig:
     hs: int = 0  # 1 = hierarchical softmax output layer
     negative: int = 5  # noise words per prediction for negative sampling (0 = off)
     softmax: int = 0  # 1 = full softmax output layer (the exact textbook model, O(V) per step)
-    shared_negatives: bool = False  # Skip-gram: one noise set per centre word (pWord2Vec, faster)
+    # Skip-gram + negative sampling: draw one noise set per centre word and share it across the
+    # window (Ji et al. 2016); ~1.2-1.8x faster, same quality (docs/benchmarks.md). False gives
+    # word2vec.c's fresh draw per (centre, context) pair. CBOW draws once per centre anyway.
+    shared_negatives: bool = True
     ns_exponent: float = 0.75  # noise distribution unigram^ns_exponent (Mikolov et al. 2013b)
     cbow_mean: int = 1  # CBOW hidden layer: 1 = mean of context vectors, 0 = sum
     alpha: float | None = None  # initial learning rate; None: 0.025 Skip-gram, 0.05 CBOW (word2vec.c)

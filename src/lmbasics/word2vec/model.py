@@ -161,7 +161,10 @@ class Word2Vec:
         size = config.vector_size
         # uniform in [-1/N, 1/N] as gensim 4 initialises (word2vec.c uses half that range;
         # measured on enwiki-1M, the wider start ends 5 epochs at a lower loss)
-        vectors = ((rng.random((len(keys), size), dtype=np.float32) * 2 - 1) / size).astype(np.float32)
+        vectors = rng.random((len(keys), size), dtype=np.float32)
+        vectors *= 2.0
+        vectors -= 1.0
+        vectors /= size  # in place: no V x N temporaries (peak memory)
         self.wv = KeyedVectors.from_arrays(keys, vectors, counts)
         self.syn1 = np.zeros((max(len(keys) - 1, 1) if config.hs else 1, size), np.float32)
         rows = len(keys) if (config.negative or config.softmax) else 1

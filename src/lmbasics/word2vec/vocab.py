@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from lmbasics._util.errors import LmbasicsError
 
-_FLUSH_TOKENS = 1 << 20
+_FLUSH_TOKENS = 1 << 18  # ids buffered as Python ints (~36 bytes each) before writing
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 For each family and length T, a batch of ``budget.speed_tokens // T`` random sequences is timed:
 inference (forward under ``inference_mode``) and training (forward, a squared-output loss,
-backward, AdamW step), each the median of ``budget.speed_repeats`` runs after one warm-up.
+backward, AdamW step), each the median of ``budget.speed_repeats`` runs after one warm-up, with
+dropout off and no padding.
 Memory is the peak allocated on a GPU; on a CPU it is the bytes autograd saves for the backward
 pass (activation memory, measured with ``saved_tensors_hooks``), since PyTorch keeps no CPU
 allocator statistics. ``sequential_steps_per_layer`` is the length of the longest chain of
@@ -12,6 +13,7 @@ The thread count is PyTorch's (all cores unless set); timings are not reproducib
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import statistics
 import time
@@ -118,7 +120,14 @@ def run_speed(
     """Throughput and memory of every family at every length of ``budget.speed_lengths``."""
     target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     vocab_size = 1000
-    configs = family_configs(budget, families, vocab_size, max_length=max(budget.speed_lengths))
+    # dropout off: this measures the architectures, not the regulariser (and dropout on the
+    # attention weights would force PyTorch's unfused attention on a CPU)
+    configs = family_configs(
+        dataclasses.replace(budget, dropout=0.0),
+        families,
+        vocab_size,
+        max_length=max(budget.speed_lengths),
+    )
     for family in families:
         for length in budget.speed_lengths:
             batch = max(budget.speed_tokens // length, 1)

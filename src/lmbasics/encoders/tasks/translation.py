@@ -115,9 +115,11 @@ def run_translation(
     budget: Budget,
     families: Sequence[str],
     data_dir: str | os.PathLike[str] | None = None,
+    word2vec: str | os.PathLike[str] | None = None,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """BLEU of every family's encoder-decoder over ``budget.seeds`` seeds."""
+    """BLEU of every family's encoder-decoder over ``budget.seeds`` seeds (``word2vec``: start
+    the source embeddings from those vectors)."""
     train_set, test_set, source = load_data(budget, data_dir)
     min_count = 1 if data_dir is None else 2
     source_vocabulary = Vocabulary.build((s for s, _ in train_set), 10_000, min_count)
@@ -149,6 +151,8 @@ def run_translation(
         for seed in range(budget.seeds):
             rng = seed_everything(seed)
             model = Seq2Seq(encoders[family], decoders[family])
+            if word2vec is not None:
+                model.encoder.load_word_vectors(source_vocabulary.words, word2vec)
 
             def batch_loss(index: np.ndarray, model: Seq2Seq = model) -> torch.Tensor:
                 src, src_mask = pad([source_rows[i] for i in index])
