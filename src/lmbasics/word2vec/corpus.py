@@ -16,8 +16,11 @@ Not here: vocabulary counting and integer encoding (:mod:`lmbasics.word2vec.voca
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
+import queue
+import threading
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -71,31 +74,70 @@ def _decode(raw: bytes, stats: ReadStats) -> str:
         return raw.decode("utf-8", errors="replace")
 
 
+def _read_blocks(handle: IO[bytes], path: Path) -> Iterator[bytes]:
+    """Blocks of the file, read (and gunzipped) by a helper thread a few blocks ahead.
+
+    zlib and file reads release the GIL, so decompression overlaps the tokenising that the
+    consumer does in Python. Closing the generator stops and joins the thread.
+    """
+    blocks: queue.Queue = queue.Queue(maxsize=4)
+    stop = threading.Event()
+
+    def put(item: object) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(queue.Full):
+                blocks.put(item, timeout=0.05)
+                return
+
+    def reader() -> None:
+        try:
+            while not stop.is_set():
+                block = handle.read(_BLOCK_BYTES)
+                put(block)
+                if not block:
+                    return
+        except (OSError, EOFError, zlib.error) as error:
+            put(LmbasicsError(f"{path}: corrupt or truncated gzip data ({error})"))
+        except BaseException as error:  # surface anything else in the consumer
+            put(error)
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    try:
+        while True:
+            block = blocks.get()
+            if isinstance(block, BaseException):
+                raise block
+            yield block
+            if not block:
+                return
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _iter_pieces(handle: IO[bytes], path: Path) -> Iterator[tuple[bytes, bool]]:
     """Yield ``(bytes, ends_line)``; a line longer than a block comes in whitespace-cut pieces."""
     pending = b""
     first = True
-    while True:
-        try:
-            block = handle.read(_BLOCK_BYTES)
-        except (OSError, EOFError, zlib.error) as error:
-            raise LmbasicsError(f"{path}: corrupt or truncated gzip data ({error})") from None
-        if first:
-            if b"\x00" in block[:65536]:
-                raise LmbasicsError(f"{path}: looks like a binary file, not text (NUL bytes)")
-            first = False
-        if not block:
-            break
-        data = pending + block
-        lines = data.split(b"\n")
-        pending = lines.pop()
-        for line in lines:
-            yield line, True
-        if len(pending) > _BLOCK_BYTES:  # a very long line: emit up to its last whitespace
-            cut = max(pending.rfind(ch, 0, len(pending)) for ch in (b" ", b"\t"))
-            if cut > 0:
-                yield pending[:cut], False
-                pending = pending[cut + 1 :]
+    with contextlib.closing(_read_blocks(handle, path)) as blocks:
+        for block in blocks:
+            if first:
+                if b"\x00" in block[:65536]:
+                    raise LmbasicsError(f"{path}: looks like a binary file, not text (NUL bytes)")
+                first = False
+            if not block:
+                break
+            data = pending + block
+            lines = data.split(b"\n")
+            pending = lines.pop()
+            for line in lines:
+                yield line, True
+            if len(pending) > _BLOCK_BYTES:  # a very long line: emit up to its last whitespace
+                cut = max(pending.rfind(ch, 0, len(pending)) for ch in (b" ", b"\t"))
+                if cut > 0:
+                    yield pending[:cut], False
+                    pending = pending[cut + 1 :]
     if pending:
         yield pending, True
 
@@ -109,8 +151,8 @@ def iter_file_sentences(
     stats = stats if stats is not None else ReadStats()
     stats.files += 1
     current: list[str] = []
-    with _open_binary(path) as handle:
-        for piece, ends_line in _iter_pieces(handle, path):
+    with _open_binary(path) as handle, contextlib.closing(_iter_pieces(handle, path)) as pieces:
+        for piece, ends_line in pieces:
             tokens = _decode(piece, stats).split()
             if current:
                 tokens = current + tokens

@@ -116,17 +116,21 @@ def sigmoid(x):
 
 
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
-def _logistic_step(hidden, h, output, row, label, alpha, grad, compute_loss):
-    """One binary-logistic update; returns its loss ``-log σ(±hidden[h]·output[row])``.
-
-    ``hidden[h]``: the float[N] hidden vector (read only); ``output[row]``: the output vector,
-    updated in place; ``label``: 1.0 or 0.0; ``grad``: float[N] accumulates the step for the
-    hidden vector. Rows are indexed, not sliced: a slice is a new array object whose reference
-    count threads would update atomically on every call.
-    """
+def _dot(hidden, h, output, row, grad):
+    """``hidden[h] · output[row]`` in the matrices' precision (``grad`` only gives the type)."""
     f = cast_like(0.0, grad)
     for i in range(grad.shape[0]):
         f += hidden[h, i] * output[row, i]
+    return f
+
+
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
+def _logistic_update(hidden, h, output, row, f, label, alpha, grad, compute_loss):
+    """The update of one binary-logistic step given its score ``f = hidden[h]·output[row]``.
+
+    ``output[row]`` moves by ``g·hidden[h]`` and ``grad`` (the step for the hidden vector)
+    by ``g·output[row]``, with ``g = (label - σ(f))·alpha``; returns ``-log σ(±f)``.
+    """
     x = min(max(f, cast_like(-30.0, grad)), cast_like(30.0, grad))
     one = cast_like(1.0, grad)
     g = (cast_like(label, grad) - one / (one + math.exp(-x))) * cast_like(alpha, grad)
@@ -136,6 +140,19 @@ def _logistic_step(hidden, h, output, row, label, alpha, grad, compute_loss):
     if not compute_loss:
         return 0.0
     return _softplus(-float(f)) if label > 0.5 else _softplus(float(f))
+
+
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
+def _logistic_step(hidden, h, output, row, label, alpha, grad, compute_loss):
+    """One binary-logistic update; returns its loss ``-log σ(±hidden[h]·output[row])``.
+
+    ``hidden[h]``: the float[N] hidden vector (read only); ``output[row]``: the output vector,
+    updated in place; ``label``: 1.0 or 0.0; ``grad``: float[N] accumulates the step for the
+    hidden vector. Rows are indexed, not sliced: a slice is a new array object whose reference
+    count threads would update atomically on every call.
+    """
+    f = _dot(hidden, h, output, row, grad)
+    return _logistic_update(hidden, h, output, row, f, label, alpha, grad, compute_loss)
 
 
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
@@ -179,21 +196,42 @@ def _draw_noise(word, negative, alias_probability, alias_index, noise, state):
 
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
 def _predict(hidden, h, word, syn1, output, codes, points, code_lengths, hs, negative, noise,
-             noise_count, softmax, alpha, grad, scores, compute_loss):
+             noise_count, softmax, alpha, grad, dots, scores, compute_loss):
     """All output-layer updates for "``hidden[h]`` predicts ``word``"; returns the loss.
 
-    ``noise[:noise_count]`` are the negative words already drawn for this prediction.
+    ``noise[:noise_count]`` are the negative words already drawn for this prediction;
+    ``dots``: float[max(L, negative + 1)] scratch for the scores.
     """
+    # Negative sampling: the target and distinct noise words are distinct output rows and the
+    # steps leave hidden[h] alone, so all scores can be computed before any update: the same
+    # arithmetic as step after step, but independent dot products the CPU overlaps (repeated
+    # noise words take the step-by-step path). Hierarchical softmax stays node by node: batched,
+    # it measured ~30% slower with 2 threads, whose updates collide on the rows near the root.
     loss = 0.0
     if hs:
         for d in range(code_lengths[word]):
-            label = 1.0 - codes[word, d]
-            loss += _logistic_step(hidden, h, syn1, points[word, d], label, alpha, grad,
-                                   compute_loss)
+            loss += _logistic_step(hidden, h, syn1, points[word, d], 1.0 - codes[word, d], alpha,
+                                   grad, compute_loss)
     if negative > 0:
-        loss += _logistic_step(hidden, h, output, word, 1.0, alpha, grad, compute_loss)
+        distinct = True
         for k in range(noise_count):
-            loss += _logistic_step(hidden, h, output, noise[k], 0.0, alpha, grad, compute_loss)
+            for other in range(k):
+                if noise[k] == noise[other]:
+                    distinct = False
+        if distinct:
+            dots[0] = _dot(hidden, h, output, word, grad)
+            for k in range(noise_count):
+                dots[k + 1] = _dot(hidden, h, output, noise[k], grad)
+            loss += _logistic_update(hidden, h, output, word, dots[0], 1.0, alpha, grad,
+                                     compute_loss)
+            for k in range(noise_count):
+                loss += _logistic_update(hidden, h, output, noise[k], dots[k + 1], 0.0, alpha,
+                                         grad, compute_loss)
+        else:
+            loss += _logistic_step(hidden, h, output, word, 1.0, alpha, grad, compute_loss)
+            for k in range(noise_count):
+                loss += _logistic_step(hidden, h, output, noise[k], 0.0, alpha, grad,
+                                       compute_loss)
     if softmax:
         loss += _softmax_step(hidden, h, output, word, alpha, grad, scores, compute_loss)
     return loss
@@ -229,6 +267,7 @@ def train_sg_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, 
     The output rows then stay in cache across the window; updates remain sequential SGD.
     """
     state = np.uint64(seed)
+    dots = np.empty(max(codes.shape[1], negative + 1), syn0.dtype)  # scores of one prediction
     total = max(tokens.shape[0], 1)
     loss_sum, predictions, kept_words = 0.0, 0, 0
     start = 0
@@ -255,7 +294,7 @@ def train_sg_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, 
                 for q in range(neu1e.shape[0]):
                     neu1e[q] = 0.0
                 loss = _predict(syn0, context, word, syn1, output, codes, points, code_lengths, hs,
-                                negative, noise, noise_count, softmax, alpha, neu1e, scores,
+                                negative, noise, noise_count, softmax, alpha, neu1e, dots, scores,
                                 compute_loss)
                 for q in range(neu1e.shape[0]):
                     syn0[context, q] += neu1e[q]
@@ -274,6 +313,7 @@ def train_cbow_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability
                      noise, scores, stats):
     """CBOW over one chunk of sentences; see the module docstring for the arrays."""
     state = np.uint64(seed)
+    dots = np.empty(max(codes.shape[1], negative + 1), syn0.dtype)  # scores of one prediction
     total = max(tokens.shape[0], 1)
     loss_sum, predictions, kept_words = 0.0, 0, 0
     size = syn0.shape[1]
@@ -308,7 +348,7 @@ def train_cbow_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability
                 noise_count, state = _draw_noise(kept[i], negative, alias_probability,
                                                  alias_index, noise, state)
             loss = _predict(neu1, 0, kept[i], syn1, output, codes, points, code_lengths, hs,
-                            negative, noise, noise_count, softmax, alpha, neu1e, scores,
+                            negative, noise, noise_count, softmax, alpha, neu1e, dots, scores,
                             compute_loss)
             if not cbow_mean:  # gensim divides the error over the summed window vectors
                 inverse = cast_like(1.0 / count, neu1e)

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +26,7 @@ from tqdm.auto import tqdm
 
 from lmbasics._util.errors import LmbasicsError
 
-_FLUSH_TOKENS = 1 << 18  # ids buffered as Python ints (~36 bytes each) before writing
+_FLUSH_TOKENS = 1 << 20  # ids buffered (int32) before they are written
 
 
 @dataclass
@@ -89,29 +91,34 @@ class _Writer:
         self.corpus = corpus
         self.tokens = open(corpus.tokens_path, "wb")  # noqa: SIM115 - closed in finish()
         self.ends = open(corpus.ends_path, "wb")  # noqa: SIM115
-        self.id_buffer: list[int] = []
+        self.id_buffer: list[np.ndarray] = []
         self.end_buffer: list[int] = []
+        self.buffered = 0
         self.counts = np.zeros(0, np.int64)
 
-    def add(self, ids: list[int]) -> None:
-        self.id_buffer.extend(ids)
+    def add(self, ids: np.ndarray) -> None:
+        """Append one sentence's ids (int32)."""
+        self.id_buffer.append(ids)
+        self.buffered += len(ids)
         self.corpus.total_words += len(ids)
         self.corpus.num_sentences += 1
         self.end_buffer.append(self.corpus.total_words)
-        if len(self.id_buffer) >= _FLUSH_TOKENS:
+        if self.buffered >= _FLUSH_TOKENS:
             self.flush()
 
     def flush(self) -> None:
-        ids = np.asarray(self.id_buffer, dtype=np.int32)
+        ids = np.concatenate(self.id_buffer) if self.id_buffer else np.zeros(0, np.int32)
         ids.tofile(self.tokens)
         np.asarray(self.end_buffer, dtype=np.int64).tofile(self.ends)
         known = ids[ids >= 0]
         if len(known):
             binc = np.bincount(known)
             if len(binc) > len(self.counts):
-                self.counts = np.concatenate([self.counts, np.zeros(len(binc) - len(self.counts), np.int64)])
+                grown = np.zeros(len(binc), np.int64)
+                grown[: len(self.counts)] = self.counts
+                self.counts = grown
             self.counts[: len(binc)] += binc
-        self.id_buffer, self.end_buffer = [], []
+        self.id_buffer, self.end_buffer, self.buffered = [], [], 0
 
     def finish(self) -> None:
         self.flush()
@@ -124,18 +131,21 @@ def _new_cache(cache_dir: str | None) -> EncodedCorpus:
 
 
 def scan_corpus(
-    sentences: Iterable[list[str]], progress: bool = False, cache_dir: str | None = None
+    sentences: Iterable[list[str]], progress: bool | None = False, cache_dir: str | None = None
 ) -> tuple[list[str], np.ndarray, EncodedCorpus]:
     """One pass: provisional vocabulary (first-occurrence order), raw counts, encoded corpus."""
     corpus = _new_cache(cache_dir)
     writer = _Writer(corpus)
-    word_to_id: dict[str, int] = {}
-    setdefault = word_to_id.setdefault
-    bar = tqdm(desc="scanning corpus", unit=" words", unit_scale=True, disable=not progress)
+    # A new word's id is the dictionary's size when it is first seen: defaultdict calls the C
+    # method __len__ only for new words, and map() keeps the per-token loop out of Python.
+    word_to_id: defaultdict[str, int] = defaultdict()
+    word_to_id.default_factory = word_to_id.__len__
+    lookup = word_to_id.__getitem__
+    bar = tqdm(desc="scanning corpus", unit=" words", unit_scale=True,
+               disable=None if progress is None else not progress)
     try:
         for sentence in sentences:
-            # len() is evaluated before setdefault runs: a new word gets the next free id
-            writer.add([setdefault(word, len(word_to_id)) for word in sentence])
+            writer.add(np.fromiter(map(lookup, sentence), np.int32, len(sentence)))
             bar.update(len(sentence))
         writer.finish()
     except BaseException:
@@ -153,16 +163,18 @@ def scan_corpus(
 def encode_corpus(
     sentences: Iterable[list[str]],
     key_to_index: dict[str, int],
-    progress: bool = False,
+    progress: bool | None = False,
     cache_dir: str | None = None,
 ) -> EncodedCorpus:
     """Encode a corpus with a fixed vocabulary (unknown words become ``-1``)."""
     corpus = _new_cache(cache_dir)
     writer = _Writer(corpus)
     get = key_to_index.get
+    bar = tqdm(sentences, desc="encoding corpus", unit=" sentences",
+               disable=None if progress is None else not progress)
     try:
-        for sentence in tqdm(sentences, desc="encoding corpus", unit=" sentences", disable=not progress):
-            writer.add([get(word, -1) for word in sentence])
+        for sentence in bar:
+            writer.add(np.fromiter(map(get, sentence, repeat(-1)), np.int32, len(sentence)))
         writer.finish()
     except BaseException:
         writer.finish()
