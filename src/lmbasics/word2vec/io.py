@@ -202,26 +202,29 @@ def load_keyedvectors(fname: str | os.PathLike[str]) -> KeyedVectors:
     return KeyedVectors.from_arrays(keys, vectors, counts)
 
 
+def _npz_format(fname: str | os.PathLike[str]) -> str | None:
+    """The ``format`` field of an lmbasics ``.npz`` (reads only its metadata), or None."""
+    try:
+        with np.load(fname, allow_pickle=False) as archive:
+            return json.loads(archive["meta"].tobytes().decode("utf-8")).get("format")
+    except (zipfile.BadZipFile, ValueError, KeyError, OSError, EOFError, AttributeError):
+        return None
+
+
 def load_any_vectors(fname: str | os.PathLike[str]) -> KeyedVectors:
     """Load vectors in any format we write, sniffed from the first bytes.
 
-    ``.npz`` (a zip) is the native format; otherwise a word2vec header is read and the body is
-    tried as text first, then binary.
+    A zip is the native ``.npz`` (vectors, or a whole model whose ``.wv`` is returned);
+    otherwise a word2vec header is read and control bytes in the body mean binary.
     """
     with open(fname, "rb") as handle:
         head = handle.read(4096)
     if head.startswith(b"PK"):
-        meta_format = None
-        try:
-            return load_keyedvectors(fname)
-        except LmbasicsError as error:
-            if "lmbasics.word2vec" not in str(error):
-                raise
-            meta_format = "model"
-        if meta_format == "model":
-            from lmbasics.word2vec.model import Word2Vec
+        from lmbasics.word2vec.model import MODEL_MAGIC, Word2Vec
 
+        if _npz_format(fname) == MODEL_MAGIC:
             return Word2Vec.load(fname).wv
+        return load_keyedvectors(fname)
     if not head.strip():
         raise LmbasicsError(f"{fname}: empty file, not a vector file")
     first_line = head.split(b"\n", 1)[0]
