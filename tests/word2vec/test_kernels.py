@@ -25,7 +25,8 @@ def _chunk(vocab_size: int, seed: int = 1):
     return tokens, ends
 
 
-def _run_kernel(model, tokens, ends, sg, window, seed, cbow_mean=True, shared=False):
+def _run_kernel(model, tokens, ends, sg, window, seed, cbow_mean=True, shared=False,
+                cache_rows=0):
     stats = np.zeros(3)
     size = model["syn0"].shape[1]
     args = (
@@ -38,11 +39,14 @@ def _run_kernel(model, tokens, ends, sg, window, seed, cbow_mean=True, shared=Fa
     neu1e = np.empty(size, model["syn0"].dtype)
     scores = np.empty(len(model["syn0"]), np.float64)
     noise = np.empty(max(model["negative"], 1), np.int64)
+    # cache_rows=0: room for one Huffman path only, so the inner-node cache flushes constantly
+    cache = kernels.new_hs_cache(model["syn1"], model["codes"].shape[1], cache_rows)
     if sg:
-        kernels.train_sg_chunk(*args, shared, kept, neu1e, noise, scores, stats)
+        kernels.train_sg_chunk(*args, shared, kept, neu1e, noise, scores, cache, stats)
     else:
         neu1 = np.empty((1, size), model["syn0"].dtype)
-        kernels.train_cbow_chunk(*args, cbow_mean, kept, neu1, neu1e, noise, scores, stats)
+        kernels.train_cbow_chunk(*args, cbow_mean, kept, neu1, neu1e, noise, scores, cache, stats)
+    assert cache[4][0] == 0 and (cache[0] == -1).all()  # flushed and emptied at the chunk's end
     return stats
 
 
@@ -77,6 +81,34 @@ def test_kernel_float32_close_to_float64_reference():
     _run_kernel(model, tokens, ends, True, 3, 99)
     reference.train_chunk(twin, tokens, ends, True, 3, 0.05, 0.01, 99)
     np.testing.assert_allclose(model["syn0"], twin["syn0"], rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("sg", [True, False])
+def test_inner_node_cache_changes_no_bit_with_one_thread(sg):
+    """Flushing after every path or once per chunk: the same float32 numbers, bit for bit."""
+    runs = []
+    for cache_rows in (0, kernels.HS_CACHE_ROWS):
+        model = model_arrays(hs=True, negative=2, sample=0.05, dtype=np.float32)
+        tokens, ends = _chunk(len(model["syn0"]), seed=5)
+        _run_kernel(model, tokens, ends, sg, 4, 21, cache_rows=cache_rows)
+        runs.append(model)
+    for name in ("syn0", "syn1", "output"):
+        assert np.array_equal(runs[0][name], runs[1][name]), name
+
+
+def test_inner_node_cache_flush_keeps_another_threads_writes():
+    syn1 = np.arange(12, dtype=np.float32).reshape(4, 3)
+    cache = kernels.new_hs_cache(syn1, 2, 0)
+    slot, rows, _original, _nodes, used = cache
+    for node in (2, 0):
+        kernels._cached_node(syn1, node, *cache)
+    assert used[0] == 2 and slot[2] == 0 and slot[0] == 1
+    rows[0] += 0.5  # this thread's update of node 2
+    syn1[2, 1] += 100.0  # another thread's write to node 2 while it was cached
+    kernels._flush_hs_cache(syn1, *cache)
+    np.testing.assert_array_equal(syn1[2], [6.5, 107.5, 8.5])
+    np.testing.assert_array_equal(syn1[0], [0, 1, 2])
+    assert used[0] == 0 and (slot == -1).all()
 
 
 def test_same_seed_same_result_and_different_seed_differs():

@@ -36,7 +36,9 @@ Huffman code): ``syn0``: float[V, N] input vectors; ``syn1``: float[V-1, N] inne
 offsets into ``tokens``; ``keep_probability``: float32[V]; ``codes``: uint8[V, L];
 ``points``: int32[V, L]; ``code_lengths``: int32[V]; ``alias_probability``: float64[V];
 ``alias_index``: int32[V]; work buffers ``kept``: int32[T], ``neu1``: float[1, N],
-``neu1e``: float[N], ``noise``: int64[negative], ``scores``: float64[V] (softmax only).
+``neu1e``: float[N], ``noise``: int64[negative], ``scores``: float64[V] (softmax only),
+``hs_cache``: the thread's inner-node cache from :func:`new_hs_cache` (HS only; empty between
+chunks).
 The caller validates every index: numba checks no bounds.
 """
 
@@ -53,6 +55,7 @@ _U12, _U25, _U27, _U32, _U11 = (np.uint64(s) for s in (12, 25, 27, 32, 11))
 _LOW32 = np.uint64(0xFFFFFFFF)
 _TWO_POW_M32 = 1.0 / 4294967296.0
 _TWO_POW_M53 = 1.0 / 9007199254740992.0
+HS_CACHE_ROWS = 512  # inner nodes a thread keeps before writing them back (see new_hs_cache)
 
 
 def cast_like(value, array):  # pragma: no cover - replaced by the overload in compiled code
@@ -180,6 +183,60 @@ def _softmax_step(hidden, h, output, target, alpha, grad, scores, compute_loss):
     return -(scores[target] - top - log_total)
 
 
+def new_hs_cache(syn1, code_width, rows=HS_CACHE_ROWS):
+    """A thread's inner-node cache for hierarchical softmax: ``(slot, rows, original, nodes,
+    used)``.
+
+    Every Huffman path passes through the nodes near the root, so with Hogwild threads writing
+    ``syn1`` directly, each prediction writes cache lines the other threads are reading: the
+    lines bounce between cores and two threads trained slower than one. Instead a thread copies
+    each node it touches into ``rows`` (``slot[node]`` is its row there, ``-1`` if absent;
+    ``original`` keeps the copied values) and updates the copy; :func:`_flush_hs_cache` adds
+    the change back to ``syn1`` when the cache is full and at the end of every chunk. Within a
+    thread this is the same sequential SGD, bit for bit (one worker trains exactly as without
+    the cache); across threads a thread sees another's updates of a node at the flush after
+    next instead of at once: at most ``rows`` nodes late.
+    """
+    nodes, size = syn1.shape
+    rows = max(int(rows), int(code_width), 1)
+    return (np.full(max(nodes, 1), -1, np.int32), np.zeros((rows, size), syn1.dtype),
+            np.zeros((rows, size), syn1.dtype), np.zeros(rows, np.int32), np.zeros(1, np.int64))
+
+
+@njit(nogil=True, error_model="numpy", cache=True, inline="always")
+def _cached_node(syn1, node, cache_slot, cache_rows, cache_original, cache_nodes, cache_used):
+    """The cache row holding ``node``, copying it in first if absent (the caller ensures room)."""
+    slot = cache_slot[node]
+    if slot < 0:
+        slot = cache_used[0]
+        cache_used[0] = slot + 1
+        cache_slot[node] = slot
+        cache_nodes[slot] = node
+        for i in range(cache_rows.shape[1]):
+            cache_rows[slot, i] = syn1[node, i]
+            cache_original[slot, i] = syn1[node, i]
+    return slot
+
+
+@njit(nogil=True, error_model="numpy", cache=True)
+def _flush_hs_cache(syn1, cache_slot, cache_rows, cache_original, cache_nodes, cache_used):
+    """Add each cached node's change to ``syn1`` and empty the cache.
+
+    Where no other thread wrote the node since it was copied, the new value is stored as is, so
+    one thread reproduces plain sequential updates exactly (``x + (y - x)`` can round).
+    """
+    for slot in range(cache_used[0]):
+        node = cache_nodes[slot]
+        for i in range(cache_rows.shape[1]):
+            current = syn1[node, i]
+            if current == cache_original[slot, i]:
+                syn1[node, i] = cache_rows[slot, i]
+            else:
+                syn1[node, i] = current + (cache_rows[slot, i] - cache_original[slot, i])
+        cache_slot[node] = -1
+    cache_used[0] = 0
+
+
 @njit(nogil=True, error_model="numpy", cache=True, inline="always")
 def _draw_noise(word, negative, alias_probability, alias_index, noise, state):
     """Draw ``negative`` noise words into ``noise``, skipping draws equal to ``word`` (as
@@ -196,21 +253,28 @@ def _draw_noise(word, negative, alias_probability, alias_index, noise, state):
 
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
 def _predict(hidden, h, word, syn1, output, codes, points, code_lengths, hs, negative, noise,
-             noise_count, softmax, alpha, grad, dots, scores, compute_loss):
+             noise_count, softmax, alpha, grad, dots, scores, compute_loss, cache_slot, cache_rows,
+             cache_original, cache_nodes, cache_used):
     """All output-layer updates for "``hidden[h]`` predicts ``word``"; returns the loss.
 
     ``noise[:noise_count]`` are the negative words already drawn for this prediction;
-    ``dots``: float[max(L, negative + 1)] scratch for the scores.
+    ``dots``: float[max(L, negative + 1)] scratch for the scores; ``cache_*``: the thread's
+    inner-node cache (:func:`new_hs_cache`).
     """
     # Negative sampling: the target and distinct noise words are distinct output rows and the
     # steps leave hidden[h] alone, so all scores can be computed before any update: the same
     # arithmetic as step after step, but independent dot products the CPU overlaps (repeated
-    # noise words take the step-by-step path). Hierarchical softmax stays node by node: batched,
-    # it measured ~30% slower with 2 threads, whose updates collide on the rows near the root.
+    # noise words take the step-by-step path). Hierarchical softmax stays node by node (batched,
+    # it measured ~30% slower with 2 threads) on the thread's cached copies of the nodes.
     loss = 0.0
     if hs:
-        for d in range(code_lengths[word]):
-            loss += _logistic_step(hidden, h, syn1, points[word, d], 1.0 - codes[word, d], alpha,
+        length = code_lengths[word]
+        if cache_used[0] + length > cache_rows.shape[0]:
+            _flush_hs_cache(syn1, cache_slot, cache_rows, cache_original, cache_nodes, cache_used)
+        for d in range(length):
+            slot = _cached_node(syn1, points[word, d], cache_slot, cache_rows, cache_original,
+                                cache_nodes, cache_used)
+            loss += _logistic_step(hidden, h, cache_rows, slot, 1.0 - codes[word, d], alpha,
                                    grad, compute_loss)
     if negative > 0:
         distinct = True
@@ -259,7 +323,7 @@ def _subsample(tokens, start, end, keep_probability, kept, state):
 def train_sg_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, codes, points,
                    code_lengths, alias_probability, alias_index, hs, negative, softmax, window,
                    alpha_start, alpha_end, seed, compute_loss, shared_negatives, kept, neu1e,
-                   noise, scores, stats):
+                   noise, scores, hs_cache, stats):
     """Skip-gram over one chunk of sentences; see the module docstring for the arrays.
 
     ``shared_negatives``: draw one set of noise words per centre word and use it for all of its
@@ -268,6 +332,10 @@ def train_sg_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, 
     """
     state = np.uint64(seed)
     dots = np.empty(max(codes.shape[1], negative + 1), syn0.dtype)  # scores of one prediction
+    cache_slot, cache_rows, cache_original, cache_nodes, cache_used = hs_cache
+    if hs and (cache_rows.shape[0] < codes.shape[1] or cache_slot.shape[0] < syn1.shape[0]
+               or cache_rows.shape[1] != syn1.shape[1] or cache_used[0] != 0):
+        raise ValueError("hs_cache does not fit syn1 and codes: build it with new_hs_cache")
     total = max(tokens.shape[0], 1)
     loss_sum, predictions, kept_words = 0.0, 0, 0
     start = 0
@@ -295,12 +363,15 @@ def train_sg_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, 
                     neu1e[q] = 0.0
                 loss = _predict(syn0, context, word, syn1, output, codes, points, code_lengths, hs,
                                 negative, noise, noise_count, softmax, alpha, neu1e, dots, scores,
-                                compute_loss)
+                                compute_loss, cache_slot, cache_rows, cache_original, cache_nodes,
+                                cache_used)
                 for q in range(neu1e.shape[0]):
                     syn0[context, q] += neu1e[q]
                 loss_sum += loss
                 predictions += 1
         start = end
+    if hs:
+        _flush_hs_cache(syn1, cache_slot, cache_rows, cache_original, cache_nodes, cache_used)
     stats[0] += loss_sum
     stats[1] += predictions
     stats[2] += kept_words
@@ -310,10 +381,14 @@ def train_sg_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, 
 def train_cbow_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, codes, points,
                      code_lengths, alias_probability, alias_index, hs, negative, softmax, window,
                      alpha_start, alpha_end, seed, compute_loss, cbow_mean, kept, neu1, neu1e,
-                     noise, scores, stats):
+                     noise, scores, hs_cache, stats):
     """CBOW over one chunk of sentences; see the module docstring for the arrays."""
     state = np.uint64(seed)
     dots = np.empty(max(codes.shape[1], negative + 1), syn0.dtype)  # scores of one prediction
+    cache_slot, cache_rows, cache_original, cache_nodes, cache_used = hs_cache
+    if hs and (cache_rows.shape[0] < codes.shape[1] or cache_slot.shape[0] < syn1.shape[0]
+               or cache_rows.shape[1] != syn1.shape[1] or cache_used[0] != 0):
+        raise ValueError("hs_cache does not fit syn1 and codes: build it with new_hs_cache")
     total = max(tokens.shape[0], 1)
     loss_sum, predictions, kept_words = 0.0, 0, 0
     size = syn0.shape[1]
@@ -349,7 +424,8 @@ def train_cbow_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability
                                                  alias_index, noise, state)
             loss = _predict(neu1, 0, kept[i], syn1, output, codes, points, code_lengths, hs,
                             negative, noise, noise_count, softmax, alpha, neu1e, dots, scores,
-                            compute_loss)
+                            compute_loss, cache_slot, cache_rows, cache_original, cache_nodes,
+                            cache_used)
             if not cbow_mean:  # gensim divides the error over the summed window vectors
                 inverse = cast_like(1.0 / count, neu1e)
                 for q in range(size):
@@ -362,6 +438,8 @@ def train_cbow_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability
             loss_sum += loss
             predictions += 1
         start = end
+    if hs:
+        _flush_hs_cache(syn1, cache_slot, cache_rows, cache_original, cache_nodes, cache_used)
     stats[0] += loss_sum
     stats[1] += predictions
     stats[2] += kept_words

@@ -19,7 +19,6 @@ Not here: queries and files (:class:`.KeyedVectors`), corpus reading (:mod:`.cor
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
@@ -32,6 +31,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from lmbasics._util.errors import LmbasicsError
+from lmbasics._util.memory import release_free_memory
 from lmbasics.word2vec import kernels
 from lmbasics.word2vec.config import SOFTMAX_MAX_VOCAB, Word2VecConfig
 from lmbasics.word2vec.corpus import LineSentence, check_sentences, iter_checked
@@ -139,6 +139,8 @@ class Word2Vec:
         except BaseException:
             corpus.close()
             raise
+        del words, counts  # the scan's whole vocabulary: free it before the weights are allocated
+        release_free_memory()
         self._set_corpus(corpus, corpus_iterable if corpus_iterable is not None else corpus_file)
         self.corpus_total_words = corpus.total_words
         self._init_weights(keys, kept_counts)
@@ -235,7 +237,6 @@ class Word2Vec:
     def _train(self, corpus: EncodedCorpus, config: Word2VecConfig, alpha0: float,
                alpha1: float, callbacks: list[Any]) -> tuple[int, int]:
         chunks = corpus.plan_chunks(config.batch_words)
-        ends = corpus.sentence_ends()
         total = max(corpus.total_words * config.epochs, 1)
         longest = max((stop - start for start, stop, _, _ in chunks), default=1)
         vocab_size, size = self.wv.vectors.shape
@@ -250,9 +251,24 @@ class Word2Vec:
                    desc="training", disable=None if show is None else not show)
         errors: list[BaseException] = []
         lock = threading.Lock()
+        # Every buffer a worker needs is allocated here, in the main thread, and tokens are read
+        # into them with pread: a thread that calls malloc gets its own glibc arena, whose
+        # freed-but-kept pages measured ~6 MB of peak RSS per thread on enwiki-17M (and a
+        # memory-mapped sentence-ends file would add its 8 bytes per sentence to the RSS).
+        most_sentences = max((last - first for _, _, first, last in chunks), default=1)
+        dtype = self.wv.vectors.dtype
+        buffers = [dict(
+            tokens=np.empty(longest, np.int32), ends=np.empty(most_sentences, np.int64),
+            kept=np.empty(longest, np.int32), neu1=np.empty((1, size), dtype),
+            neu1e=np.empty(size, dtype), noise=np.empty(max(config.negative, 1), np.int64),
+            scores=np.empty(vocab_size if config.softmax else 1, np.float64),
+            hs_cache=kernels.new_hs_cache(self.syn1, shared["codes"].shape[1],
+                                          kernels.HS_CACHE_ROWS if config.hs else 0),
+        ) for _ in range(config.workers)]
         for callback in callbacks:
             if hasattr(callback, "on_train_begin"):
                 callback.on_train_begin(self)
+        descriptors = [os.open(path, os.O_RDONLY) for path in (corpus.tokens_path, corpus.ends_path)]
         try:
             for epoch in range(config.epochs):
                 jobs = iter(enumerate(chunks))
@@ -266,19 +282,18 @@ class Word2Vec:
                         errors.append(error)
 
                 def run_jobs(slot: int, epoch: int, jobs: Any, stats: list[np.ndarray]) -> None:
-                    kept = np.empty(longest, np.int32)
-                    neu1 = np.empty((1, size), self.wv.vectors.dtype)
-                    neu1e = np.empty(size, self.wv.vectors.dtype)
-                    scores = np.empty(vocab_size if config.softmax else 1, np.float64)
-                    noise = np.empty(max(config.negative, 1), np.int64)
+                    work = buffers[slot]
                     while True:
                         with lock:
                             job = next(jobs, None)
                             if job is None:
                                 return
                             index, (start, stop, first, last) = job
-                            tokens = corpus.read_tokens(start, stop)
-                            sentence_ends = np.asarray(ends[first:last], np.int64) - start
+                            tokens = corpus.read_into(descriptors[0], start,
+                                                      work["tokens"][: stop - start])
+                            sentence_ends = corpus.read_into(descriptors[1], first,
+                                                             work["ends"][: last - first])
+                            sentence_ends -= start
                         done = epoch * corpus.total_words
                         a_start = alpha0 - (alpha0 - alpha1) * (done + start) / total
                         a_end = alpha0 - (alpha0 - alpha1) * (done + stop) / total
@@ -291,11 +306,15 @@ class Word2Vec:
                             float(a_start), float(a_end), seed, bool(config.compute_loss),
                         )
                         if config.sg:
-                            kernels.train_sg_chunk(*common, bool(config.shared_negatives), kept,
-                                                   neu1e, noise, scores, stats[slot])
+                            kernels.train_sg_chunk(
+                                *common, bool(config.shared_negatives), work["kept"],
+                                work["neu1e"], work["noise"], work["scores"], work["hs_cache"],
+                                stats[slot])
                         else:
-                            kernels.train_cbow_chunk(*common, bool(config.cbow_mean), kept, neu1,
-                                                     neu1e, noise, scores, stats[slot])
+                            kernels.train_cbow_chunk(
+                                *common, bool(config.cbow_mean), work["kept"], work["neu1"],
+                                work["neu1e"], work["noise"], work["scores"], work["hs_cache"],
+                                stats[slot])
                         with lock:
                             bar.update(stop - start)
 
@@ -323,9 +342,8 @@ class Word2Vec:
                         callback.on_epoch_end(self)
         finally:
             bar.close()
-            if isinstance(ends, np.memmap):
-                with contextlib.suppress(AttributeError):
-                    ends._mmap.close()  # type: ignore[attr-defined]
+            for descriptor in descriptors:
+                os.close(descriptor)
         seconds = time.perf_counter() - started
         raw = corpus.total_words * config.epochs
         self.training_stats = {

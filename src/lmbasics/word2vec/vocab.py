@@ -13,6 +13,7 @@ in-vocabulary tokens (gensim: ``sample >= 1`` is an absolute count threshold ins
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections import defaultdict
@@ -56,6 +57,21 @@ class EncodedCorpus:
         with open(self.tokens_path, "rb") as handle:
             handle.seek(4 * start)
             return np.fromfile(handle, dtype=np.int32, count=stop - start)
+
+    @staticmethod
+    def read_into(descriptor: int, start: int, out: np.ndarray) -> np.ndarray:
+        """Items ``start:start + len(out)`` of the open cache file ``descriptor`` (``tokens`` or
+        ``ends``, by ``out``'s dtype) read into ``out``: ``pread`` allocates nothing, so worker
+        threads stay off the heap, and nothing is mapped, so the pages do not count as RSS."""
+        view = memoryview(out).cast("B")
+        offset, filled = start * out.itemsize, 0
+        while filled < len(view):
+            got = os.preadv(descriptor, [view[filled:]], offset + filled)
+            if got == 0:
+                raise LmbasicsError("the encoded corpus cache is shorter than expected "
+                                    "(was it changed while training?)")
+            filled += got
+        return out
 
     def sentence_ends(self) -> np.ndarray:
         if self.num_sentences == 0:
