@@ -25,8 +25,7 @@ def _chunk(vocab_size: int, seed: int = 1):
     return tokens, ends
 
 
-def _run_kernel(model, tokens, ends, sg, window, seed, cbow_mean=True, shared=False,
-                caches="small"):
+def _run_kernel(model, tokens, ends, sg, window, seed, cbow_mean=True, shared=False):
     stats = np.zeros(3)
     size = model["syn0"].shape[1]
     args = (
@@ -39,32 +38,12 @@ def _run_kernel(model, tokens, ends, sg, window, seed, cbow_mean=True, shared=Fa
     neu1e = np.empty(size, model["syn0"].dtype)
     scores = np.empty(len(model["syn0"]), np.float64)
     noise = np.empty(max(model["negative"], 1), np.int64)
-    cache = row_caches(model, caches)
     if sg:
-        kernels.train_sg_chunk(*args, shared, kept, neu1e, noise, scores, *cache, stats)
+        kernels.train_sg_chunk(*args, shared, kept, neu1e, noise, scores, stats)
     else:
         neu1 = np.empty((1, size), model["syn0"].dtype)
-        kernels.train_cbow_chunk(*args, cbow_mean, kept, neu1, neu1e, noise, scores, *cache,
-                                 stats)
-    for slot, _, _, _, state in cache:  # flushed and emptied at the chunk's end
-        assert state[0] == 0 and (slot == -1).all()
+        kernels.train_cbow_chunk(*args, cbow_mean, kept, neu1, neu1e, noise, scores, stats)
     return stats
-
-
-def row_caches(model, kind):
-    """``small``: every row cached, room for one prediction (flushes all the time); ``large``:
-    every row cached, never full; ``none``: nothing cached; ``hot``: a few rows, as in training
-    (the highest inner nodes, the most frequent words)."""
-    syn1, output = model["syn1"], model["output"]
-    width, room = model["codes"].shape[1], model["negative"] + 1
-    if kind == "small":
-        return kernels.new_row_cache(syn1, width), kernels.new_row_cache(output, room)
-    if kind == "large":
-        return kernels.new_row_cache(syn1, 512), kernels.new_row_cache(output, 512)
-    if kind == "none":
-        return kernels.new_row_cache(syn1, 1, 0, 0), kernels.new_row_cache(output, 1, 0, 0)
-    return (kernels.new_row_cache(syn1, width, len(syn1) - 4),
-            kernels.new_row_cache(output, room + 3, 0, 3))
 
 
 @pytest.mark.parametrize("mode", sorted(MODES))
@@ -98,52 +77,6 @@ def test_kernel_float32_close_to_float64_reference():
     _run_kernel(model, tokens, ends, True, 3, 99)
     reference.train_chunk(twin, tokens, ends, True, 3, 0.05, 0.01, 99)
     np.testing.assert_allclose(model["syn0"], twin["syn0"], rtol=1e-4, atol=1e-6)
-
-
-@pytest.mark.parametrize("sg", [True, False])
-def test_row_caches_change_no_bit_with_one_thread(sg):
-    """Flushing after every prediction, once per chunk, caching some rows or none: the same
-    float32 numbers, bit for bit."""
-    runs = []
-    for caches in ("none", "small", "large", "hot"):
-        model = model_arrays(hs=True, negative=2, sample=0.05, dtype=np.float32)
-        tokens, ends = _chunk(len(model["syn0"]), seed=5)
-        _run_kernel(model, tokens, ends, sg, 4, 21, caches=caches)
-        runs.append(model)
-    for run in runs[1:]:
-        for name in ("syn0", "syn1", "output"):
-            assert np.array_equal(runs[0][name], run[name]), name
-
-
-def test_row_cache_flush_keeps_another_threads_writes():
-    syn1 = np.arange(12, dtype=np.float32).reshape(4, 3)
-    cache = kernels.new_row_cache(syn1, 2, 0, 3)
-    slot, rows, _original, _ids, state = cache
-    for row in (2, 0):
-        array, index = kernels._cached_row(syn1, row, *cache)
-        assert array is rows and index == 1 - row // 2
-    array, index = kernels._cached_row(syn1, 3, *cache)  # outside [0, 3): not cached
-    assert array is syn1 and index == 3
-    assert state[0] == 2 and slot[2] == 0 and slot[0] == 1  # slot is indexed by row - low (0)
-    rows[0] += 0.5  # this thread's update of row 2
-    syn1[2, 1] += 100.0  # another thread's write to row 2 while it was cached
-    kernels._flush_rows(syn1, *cache)
-    np.testing.assert_array_equal(syn1[2], [6.5, 107.5, 8.5])
-    np.testing.assert_array_equal(syn1[0], [0, 1, 2])
-    assert state[0] == 0 and (slot == -1).all()
-
-
-def test_a_row_cache_too_small_is_refused():
-    model = model_arrays(hs=True)
-    tokens, ends = _chunk(len(model["syn0"]))
-    bad = (kernels.new_row_cache(model["syn1"], 1), kernels.new_row_cache(model["output"], 1))
-    args = (model["syn0"], model["syn1"], model["output"], tokens, ends, model["keep_probability"],
-            model["codes"], model["points"], model["code_lengths"], model["alias_probability"],
-            model["alias_index"], True, 0, False, 3, 0.05, 0.01, np.uint64(1), True)
-    with pytest.raises(ValueError, match="row cache"):
-        kernels.train_sg_chunk(*args, False, np.empty(len(tokens), np.int32),
-                               np.empty(model["syn0"].shape[1]), np.empty(1, np.int64),
-                               np.empty(1), *bad, np.zeros(3))
 
 
 def test_same_seed_same_result_and_different_seed_differs():

@@ -29,12 +29,6 @@ window draw followed by the negative draws: once per position (CBOW, and Skip-gr
 negatives) or once per (position, context) pair just before its prediction.
 :mod:`.reference` replays exactly this.
 
-Threads share the matrices without locks (Hogwild, as word2vec.c and gensim do). The rows that
-nearly every prediction writes (the inner nodes near the Huffman root, the output rows of the
-most frequent words) go through a thread-local write-back cache (:func:`new_row_cache`), so
-that two threads do not fight over their cache lines; one thread trains bit for bit as without
-it.
-
 Arrays (``T`` = tokens in the chunk, ``S`` = sentences, ``N`` = vector size, ``L`` = longest
 Huffman code): ``syn0``: float[V, N] input vectors; ``syn1``: float[V-1, N] inner-node vectors
 (HS); ``output``: float[V, N] output word vectors (negative sampling or softmax);
@@ -42,9 +36,7 @@ Huffman code): ``syn0``: float[V, N] input vectors; ``syn1``: float[V-1, N] inne
 offsets into ``tokens``; ``keep_probability``: float32[V]; ``codes``: uint8[V, L];
 ``points``: int32[V, L]; ``code_lengths``: int32[V]; ``alias_probability``: float64[V];
 ``alias_index``: int32[V]; work buffers ``kept``: int32[T], ``neu1``: float[1, N],
-``neu1e``: float[N], ``noise``: int64[negative], ``scores``: float64[V] (softmax only),
-``hs_cache``, ``ns_cache``: the thread's caches of ``syn1`` and ``output`` rows from
-:func:`new_row_cache` (empty between chunks).
+``neu1e``: float[N], ``noise``: int64[negative], ``scores``: float64[V] (softmax only).
 The caller validates every index: numba checks no bounds.
 """
 
@@ -61,11 +53,6 @@ _U12, _U25, _U27, _U32, _U11 = (np.uint64(s) for s in (12, 25, 27, 32, 11))
 _LOW32 = np.uint64(0xFFFFFFFF)
 _TWO_POW_M32 = 1.0 / 4294967296.0
 _TWO_POW_M53 = 1.0 / 9007199254740992.0
-# Write-back row caches (see new_row_cache): inner nodes a thread keeps before writing them
-# back; the most frequent words whose output rows it caches; centre words between flushes.
-HS_CACHE_ROWS = 512
-NS_CACHE_WORDS = 1024
-CACHE_FLUSH_WORDS = 1024
 
 
 def cast_like(value, array):  # pragma: no cover - replaced by the overload in compiled code
@@ -193,98 +180,6 @@ def _softmax_step(hidden, h, output, target, alpha, grad, scores, compute_loss):
     return -(scores[target] - top - log_total)
 
 
-def new_row_cache(matrix, capacity, low=0, high=None):
-    """A thread's write-back cache of some rows of ``matrix``: ``(slot, rows, original, ids,
-    state)``, caching the rows ``low <= row < high`` (``state = [used, low, high]``).
-
-    Hogwild threads write the shared matrices without locks. Some rows are written by nearly
-    every prediction: the inner nodes near the root of the Huffman tree (every path passes
-    through them) and the output rows of the most frequent words (most often drawn as
-    negatives). Written in place, their cache lines bounce between the cores, and two threads
-    trained hierarchical softmax slower than one. Instead a thread copies such a row into
-    ``rows`` when it first touches it (``slot[row - low]`` is its place there, ``-1`` if absent;
-    ``original`` keeps the copied values), updates the copy, and :func:`_flush_rows` adds the
-    change back to ``matrix`` when the cache is full, every ``CACHE_FLUSH_WORDS`` centre words
-    and at the end of every chunk. Within a thread this is the same sequential SGD, bit for bit
-    (one worker trains exactly as without the cache); across threads a thread sees another's
-    updates of a cached row at that thread's next flush instead of at once.
-    """
-    count, size = matrix.shape
-    high = count if high is None else min(int(high), count)
-    low = min(max(int(low), 0), high)
-    capacity = max(int(capacity), 1)
-    return (np.full(max(high - low, 1), -1, np.int32), np.zeros((capacity, size), matrix.dtype),
-            np.zeros((capacity, size), matrix.dtype), np.zeros(capacity, np.int32),
-            np.array([0, low, high], np.int64))
-
-
-@njit(nogil=True, error_model="numpy", cache=True)
-def _check_row_cache(matrix, room, c_slot, c_rows, c_original, c_ids, c_state):
-    """Raise ``ValueError`` unless the cache fits ``matrix`` and holds ``room`` rows at once
-    (numba checks no bounds: a cache too small would write past its arrays)."""
-    if c_state[1] >= c_state[2]:
-        return  # caches nothing
-    if (c_state[1] < 0 or c_slot.shape[0] < c_state[2] - c_state[1] or c_state[2] > matrix.shape[0]
-            or c_rows.shape[0] < room or c_rows.shape[1] != matrix.shape[1]
-            or c_original.shape[0] != c_rows.shape[0] or c_original.shape[1] != c_rows.shape[1]
-            or c_ids.shape[0] != c_rows.shape[0] or c_state[0] != 0):
-        raise ValueError("row cache does not fit its matrix: build it with new_row_cache")
-
-
-@njit(nogil=True, error_model="numpy", cache=True, inline="always")
-def _cached_row(matrix, row, c_slot, c_rows, c_original, c_ids, c_state):
-    """``(array, index)`` through which ``matrix[row]`` is read and updated: the cache's copy
-    (made on first touch; the caller ensures room) for a cached row, else the row itself."""
-    if row < c_state[1] or row >= c_state[2]:
-        return matrix, row
-    slot = c_slot[row - c_state[1]]
-    if slot < 0:
-        slot = c_state[0]
-        c_state[0] = slot + 1
-        c_slot[row - c_state[1]] = slot
-        c_ids[slot] = row
-        for i in range(c_rows.shape[1]):
-            c_rows[slot, i] = matrix[row, i]
-            c_original[slot, i] = matrix[row, i]
-    return c_rows, slot
-
-
-@njit(nogil=True, error_model="numpy", cache=True)
-def _flush_rows(matrix, c_slot, c_rows, c_original, c_ids, c_state):
-    """Add each cached row's change to ``matrix`` and empty the cache.
-
-    Where no other thread wrote the row since it was copied, the new value is stored as is, so
-    one thread reproduces plain sequential updates exactly (``x + (y - x)`` can round).
-    """
-    for slot in range(c_state[0]):
-        row = c_ids[slot]
-        for i in range(c_rows.shape[1]):
-            current = matrix[row, i]
-            if current == c_original[slot, i]:
-                matrix[row, i] = c_rows[slot, i]
-            else:
-                matrix[row, i] = current + (c_rows[slot, i] - c_original[slot, i])
-        c_slot[row - c_state[1]] = -1
-    c_state[0] = 0
-
-
-@njit(nogil=True, error_model="numpy", cache=True)
-def _prepare_caches(syn1, output, codes, hs, negative, softmax, hs_cache, ns_cache):
-    """Switch off the caches of output layers not in use, then check both caches."""
-    if not hs:
-        hs_cache[4][1] = hs_cache[4][2]  # an empty range: nothing is cached
-    if negative == 0 or softmax:  # softmax reads every output row directly: cache none
-        ns_cache[4][1] = ns_cache[4][2]
-    _check_row_cache(syn1, codes.shape[1], *hs_cache)
-    _check_row_cache(output, negative + 1, *ns_cache)
-
-
-@njit(nogil=True, error_model="numpy", cache=True)
-def _flush_caches(syn1, output, hs_cache, ns_cache):
-    _flush_rows(syn1, *hs_cache)
-    _flush_rows(output, *ns_cache)
-
-
 @njit(nogil=True, error_model="numpy", cache=True, inline="always")
 def _draw_noise(word, negative, alias_probability, alias_index, noise, state):
     """Draw ``negative`` noise words into ``noise``, skipping draws equal to ``word`` (as
@@ -301,58 +196,42 @@ def _draw_noise(word, negative, alias_probability, alias_index, noise, state):
 
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
 def _predict(hidden, h, word, syn1, output, codes, points, code_lengths, hs, negative, noise,
-             noise_count, softmax, alpha, grad, dots, scores, compute_loss, h_slot, h_rows,
-             h_original, h_ids, h_state, n_slot, n_rows, n_original, n_ids, n_state):
+             noise_count, softmax, alpha, grad, dots, scores, compute_loss):
     """All output-layer updates for "``hidden[h]`` predicts ``word``"; returns the loss.
 
     ``noise[:noise_count]`` are the negative words already drawn for this prediction;
-    ``dots``: float[max(L, negative + 1)] scratch for the scores; ``h_*`` and ``n_*``: the
-    thread's caches of ``syn1`` and ``output`` rows (:func:`new_row_cache`).
+    ``dots``: float[max(L, negative + 1)] scratch for the scores.
     """
     # Negative sampling: the target and distinct noise words are distinct output rows and the
     # steps leave hidden[h] alone, so all scores can be computed before any update: the same
     # arithmetic as step after step, but independent dot products the CPU overlaps (repeated
-    # noise words take the step-by-step path). Hierarchical softmax stays node by node (batched,
-    # it measured ~30% slower with 2 threads) on the thread's cached copies of the nodes.
+    # noise words take the step-by-step path). Hierarchical softmax stays node by node: batched,
+    # it measured ~30% slower with 2 threads, whose updates collide on the rows near the root.
     loss = 0.0
     if hs:
-        length = code_lengths[word]
-        if h_state[0] + length > h_rows.shape[0]:
-            _flush_rows(syn1, h_slot, h_rows, h_original, h_ids, h_state)
-        for d in range(length):
-            rows, r = _cached_row(syn1, points[word, d], h_slot, h_rows, h_original, h_ids,
-                                  h_state)
-            loss += _logistic_step(hidden, h, rows, r, 1.0 - codes[word, d], alpha, grad,
-                                   compute_loss)
+        for d in range(code_lengths[word]):
+            loss += _logistic_step(hidden, h, syn1, points[word, d], 1.0 - codes[word, d], alpha,
+                                   grad, compute_loss)
     if negative > 0:
-        if n_state[0] + 1 + noise_count > n_rows.shape[0]:
-            _flush_rows(output, n_slot, n_rows, n_original, n_ids, n_state)
         distinct = True
         for k in range(noise_count):
             for other in range(k):
                 if noise[k] == noise[other]:
                     distinct = False
         if distinct:
-            rows, r = _cached_row(output, word, n_slot, n_rows, n_original, n_ids, n_state)
-            dots[0] = _dot(hidden, h, rows, r, grad)
+            dots[0] = _dot(hidden, h, output, word, grad)
             for k in range(noise_count):
-                rows, r = _cached_row(output, noise[k], n_slot, n_rows, n_original, n_ids,
-                                      n_state)
-                dots[k + 1] = _dot(hidden, h, rows, r, grad)
-            rows, r = _cached_row(output, word, n_slot, n_rows, n_original, n_ids, n_state)
-            loss += _logistic_update(hidden, h, rows, r, dots[0], 1.0, alpha, grad, compute_loss)
+                dots[k + 1] = _dot(hidden, h, output, noise[k], grad)
+            loss += _logistic_update(hidden, h, output, word, dots[0], 1.0, alpha, grad,
+                                     compute_loss)
             for k in range(noise_count):
-                rows, r = _cached_row(output, noise[k], n_slot, n_rows, n_original, n_ids,
-                                      n_state)
-                loss += _logistic_update(hidden, h, rows, r, dots[k + 1], 0.0, alpha, grad,
-                                         compute_loss)
+                loss += _logistic_update(hidden, h, output, noise[k], dots[k + 1], 0.0, alpha,
+                                         grad, compute_loss)
         else:
-            rows, r = _cached_row(output, word, n_slot, n_rows, n_original, n_ids, n_state)
-            loss += _logistic_step(hidden, h, rows, r, 1.0, alpha, grad, compute_loss)
+            loss += _logistic_step(hidden, h, output, word, 1.0, alpha, grad, compute_loss)
             for k in range(noise_count):
-                rows, r = _cached_row(output, noise[k], n_slot, n_rows, n_original, n_ids,
-                                      n_state)
-                loss += _logistic_step(hidden, h, rows, r, 0.0, alpha, grad, compute_loss)
+                loss += _logistic_step(hidden, h, output, noise[k], 0.0, alpha, grad,
+                                       compute_loss)
     if softmax:
         loss += _softmax_step(hidden, h, output, word, alpha, grad, scores, compute_loss)
     return loss
@@ -380,7 +259,7 @@ def _subsample(tokens, start, end, keep_probability, kept, state):
 def train_sg_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, codes, points,
                    code_lengths, alias_probability, alias_index, hs, negative, softmax, window,
                    alpha_start, alpha_end, seed, compute_loss, shared_negatives, kept, neu1e,
-                   noise, scores, hs_cache, ns_cache, stats):
+                   noise, scores, stats):
     """Skip-gram over one chunk of sentences; see the module docstring for the arrays.
 
     ``shared_negatives``: draw one set of noise words per centre word and use it for all of its
@@ -389,10 +268,6 @@ def train_sg_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, 
     """
     state = np.uint64(seed)
     dots = np.empty(max(codes.shape[1], negative + 1), syn0.dtype)  # scores of one prediction
-    _prepare_caches(syn1, output, codes, hs, negative, softmax, hs_cache, ns_cache)
-    h_slot, h_rows, h_original, h_ids, h_state = hs_cache
-    n_slot, n_rows, n_original, n_ids, n_state = ns_cache
-    since_flush = 0
     total = max(tokens.shape[0], 1)
     loss_sum, predictions, kept_words = 0.0, 0, 0
     start = 0
@@ -420,18 +295,12 @@ def train_sg_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, 
                     neu1e[q] = 0.0
                 loss = _predict(syn0, context, word, syn1, output, codes, points, code_lengths, hs,
                                 negative, noise, noise_count, softmax, alpha, neu1e, dots, scores,
-                                compute_loss, h_slot, h_rows, h_original, h_ids, h_state,
-                                n_slot, n_rows, n_original, n_ids, n_state)
+                                compute_loss)
                 for q in range(neu1e.shape[0]):
                     syn0[context, q] += neu1e[q]
                 loss_sum += loss
                 predictions += 1
-            since_flush += 1
-            if since_flush == CACHE_FLUSH_WORDS:
-                _flush_caches(syn1, output, hs_cache, ns_cache)
-                since_flush = 0
         start = end
-    _flush_caches(syn1, output, hs_cache, ns_cache)
     stats[0] += loss_sum
     stats[1] += predictions
     stats[2] += kept_words
@@ -441,14 +310,10 @@ def train_sg_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, 
 def train_cbow_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, codes, points,
                      code_lengths, alias_probability, alias_index, hs, negative, softmax, window,
                      alpha_start, alpha_end, seed, compute_loss, cbow_mean, kept, neu1, neu1e,
-                     noise, scores, hs_cache, ns_cache, stats):
+                     noise, scores, stats):
     """CBOW over one chunk of sentences; see the module docstring for the arrays."""
     state = np.uint64(seed)
     dots = np.empty(max(codes.shape[1], negative + 1), syn0.dtype)  # scores of one prediction
-    _prepare_caches(syn1, output, codes, hs, negative, softmax, hs_cache, ns_cache)
-    h_slot, h_rows, h_original, h_ids, h_state = hs_cache
-    n_slot, n_rows, n_original, n_ids, n_state = ns_cache
-    since_flush = 0
     total = max(tokens.shape[0], 1)
     loss_sum, predictions, kept_words = 0.0, 0, 0
     size = syn0.shape[1]
@@ -484,8 +349,7 @@ def train_cbow_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability
                                                  alias_index, noise, state)
             loss = _predict(neu1, 0, kept[i], syn1, output, codes, points, code_lengths, hs,
                             negative, noise, noise_count, softmax, alpha, neu1e, dots, scores,
-                            compute_loss, h_slot, h_rows, h_original, h_ids, h_state, n_slot,
-                            n_rows, n_original, n_ids, n_state)
+                            compute_loss)
             if not cbow_mean:  # gensim divides the error over the summed window vectors
                 inverse = cast_like(1.0 / count, neu1e)
                 for q in range(size):
@@ -497,12 +361,7 @@ def train_cbow_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability
                         syn0[context, q] += neu1e[q]
             loss_sum += loss
             predictions += 1
-            since_flush += 1
-            if since_flush == CACHE_FLUSH_WORDS:
-                _flush_caches(syn1, output, hs_cache, ns_cache)
-                since_flush = 0
         start = end
-    _flush_caches(syn1, output, hs_cache, ns_cache)
     stats[0] += loss_sum
     stats[1] += predictions
     stats[2] += kept_words

@@ -262,13 +262,6 @@ class Word2Vec:
             kept=np.empty(longest, np.int32), neu1=np.empty((1, size), dtype),
             neu1e=np.empty(size, dtype), noise=np.empty(max(config.negative, 1), np.int64),
             scores=np.empty(vocab_size if config.softmax else 1, np.float64),
-            hs_cache=kernels.new_row_cache(
-                self.syn1, max(kernels.HS_CACHE_ROWS, shared["codes"].shape[1]))
-            if config.hs else kernels.new_row_cache(self.syn1, 1, 0, 0),
-            ns_cache=kernels.new_row_cache(  # rows of the most frequent words (ids come by count)
-                self.syn1neg, max(kernels.NS_CACHE_WORDS, config.negative + 1), 0,
-                kernels.NS_CACHE_WORDS)
-            if config.negative and not config.softmax else kernels.new_row_cache(self.syn1neg, 1, 0, 0),
         ) for _ in range(config.workers)]
         for callback in callbacks:
             if hasattr(callback, "on_train_begin"):
@@ -313,13 +306,11 @@ class Word2Vec:
                         if config.sg:
                             kernels.train_sg_chunk(
                                 *common, bool(config.shared_negatives), work["kept"],
-                                work["neu1e"], work["noise"], work["scores"], work["hs_cache"],
-                                work["ns_cache"], stats[slot])
+                                work["neu1e"], work["noise"], work["scores"], stats[slot])
                         else:
                             kernels.train_cbow_chunk(
                                 *common, bool(config.cbow_mean), work["kept"], work["neu1"],
-                                work["neu1e"], work["noise"], work["scores"], work["hs_cache"],
-                                work["ns_cache"], stats[slot])
+                                work["neu1e"], work["noise"], work["scores"], stats[slot])
                         with lock:
                             bar.update(stop - start)
 

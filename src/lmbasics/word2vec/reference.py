@@ -193,15 +193,11 @@ def check_kernels(seed: int = 0) -> float:
                     mode["softmax"], 3, 0.05, 0.01, np.uint64(seed + 99), True)
             work = (np.empty(len(tokens), np.int32),)
             noise, scores, stats = np.empty(4, np.int64), np.empty(vocab_size), np.zeros(3)
-            # row caches with room for one prediction's rows: they flush all the time
-            caches = (kernels.new_row_cache(model["syn1"], tree.codes.shape[1]),
-                      kernels.new_row_cache(model["output"], 5))
             if sg:
-                kernels.train_sg_chunk(*args, shared, *work, np.empty(size), noise, scores,
-                                       *caches, stats)
+                kernels.train_sg_chunk(*args, shared, *work, np.empty(size), noise, scores, stats)
             else:
                 kernels.train_cbow_chunk(*args, True, *work, np.empty((1, size)), np.empty(size),
-                                         noise, scores, *caches, stats)
+                                         noise, scores, stats)
             train_chunk(twin, tokens, ends, sg, 3, 0.05, 0.01, seed + 99, True, shared)
             for name in ("syn0", "syn1", "output"):
                 worst = max(worst, float(np.abs(model[name] - twin[name]).max()))

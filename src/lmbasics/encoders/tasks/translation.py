@@ -33,12 +33,13 @@ Pair = tuple[list[str], list[str]]
 
 
 def bleu(hypotheses: Sequence[str], references: Sequence[str]) -> float:
-    """sacrebleu corpus BLEU (0-100)."""
+    """sacrebleu corpus BLEU (0-100) on already tokenised text (``force``: no warning that it
+    looks tokenised; it is, on purpose, see the module docstring)."""
     try:
         import sacrebleu
     except ImportError as error:
         raise LmbasicsError("BLEU needs sacrebleu: pip install 'lmbasics[translation]'") from error
-    return float(sacrebleu.corpus_bleu(list(hypotheses), [list(references)]).score)
+    return float(sacrebleu.corpus_bleu(list(hypotheses), [list(references)], force=True).score)
 
 
 def read_multi30k(directory: Path, split: str) -> list[Pair]:
