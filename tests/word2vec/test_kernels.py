@@ -25,11 +25,18 @@ def _chunk(vocab_size: int, seed: int = 1):
     return tokens, ends
 
 
-def _run_kernel(model, tokens, ends, sg, window, seed, cbow_mean=True, shared=False):
+def _run_kernel(model, tokens, ends, sg, window, seed, cbow_mean=True, shared=False,
+                capacity=0):
+    """``capacity``: inner nodes cached (0: room for one path, so the cache flushes all the
+    time)."""
     stats = np.zeros(3)
     size = model["syn0"].shape[1]
+    nodes = len(model["syn1"])
+    capacity, extra = kernels.node_cache_rows(nodes, model["codes"].shape[1], 1, capacity)
+    syn1 = np.concatenate([model["syn1"], np.zeros((extra, size), model["syn1"].dtype)])
+    cache = (*kernels.new_node_cache(nodes, capacity), nodes, capacity)
     args = (
-        model["syn0"], model["syn1"], model["output"], tokens, ends, model["keep_probability"],
+        model["syn0"], syn1, model["output"], tokens, ends, model["keep_probability"],
         model["codes"], model["points"], model["code_lengths"], model["alias_probability"],
         model["alias_index"], model["hs"], model["negative"], model["softmax"], window,
         0.05, 0.01, np.uint64(seed), True,
@@ -39,10 +46,13 @@ def _run_kernel(model, tokens, ends, sg, window, seed, cbow_mean=True, shared=Fa
     scores = np.empty(len(model["syn0"]), np.float64)
     noise = np.empty(max(model["negative"], 1), np.int64)
     if sg:
-        kernels.train_sg_chunk(*args, shared, kept, neu1e, noise, scores, stats)
+        kernels.train_sg_chunk(*args, shared, kept, neu1e, noise, scores, *cache, stats)
     else:
         neu1 = np.empty((1, size), model["syn0"].dtype)
-        kernels.train_cbow_chunk(*args, cbow_mean, kept, neu1, neu1e, noise, scores, stats)
+        kernels.train_cbow_chunk(*args, cbow_mean, kept, neu1, neu1e, noise, scores, *cache,
+                                 stats)
+    model["syn1"][:] = syn1[:nodes]
+    assert (cache[0] == -1).all()  # the cache is flushed and empty at the chunk's end
     return stats
 
 
@@ -77,6 +87,64 @@ def test_kernel_float32_close_to_float64_reference():
     _run_kernel(model, tokens, ends, True, 3, 99)
     reference.train_chunk(twin, tokens, ends, True, 3, 0.05, 0.01, 99)
     np.testing.assert_allclose(model["syn0"], twin["syn0"], rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("sg", [True, False])
+def test_inner_node_cache_changes_no_bit_with_one_thread(sg):
+    """Flushing the node cache after every path or once per chunk: the same float32 numbers."""
+    runs = []
+    for capacity in (0, kernels.NODE_CACHE):
+        model = model_arrays(hs=True, negative=2, sample=0.05, dtype=np.float32)
+        tokens, ends = _chunk(len(model["syn0"]), seed=5)
+        _run_kernel(model, tokens, ends, sg, 4, 21, capacity=capacity)
+        runs.append(model)
+    for name in ("syn0", "syn1", "output"):
+        assert np.array_equal(runs[0][name], runs[1][name]), name
+
+
+@pytest.mark.parametrize("sg", [True, False])
+def test_kernel_matches_reference_when_only_some_nodes_are_cached(sg):
+    """With more inner nodes than CBOW caches, CBOW updates the deep nodes in place."""
+    vocab_size = kernels.CBOW_HOT_NODES + 40
+    model = model_arrays(vocab_size=vocab_size, hs=True, sample=0.05)
+    twin = copy.deepcopy(model)
+    rng = np.random.default_rng(8)
+    tokens = rng.integers(0, vocab_size, size=400).astype(np.int32)
+    ends = np.array([100, 250, 400], np.int64)
+    stats = _run_kernel(model, tokens, ends, sg, 3, 77)
+    _, predictions, _ = reference.train_chunk(twin, tokens, ends, sg, 3, 0.05, 0.01, 77)
+    assert stats[1] == predictions > 100
+    for name in ("syn0", "syn1"):
+        np.testing.assert_allclose(model[name], twin[name], rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+def test_node_cache_flush_keeps_another_threads_writes():
+    syn1 = np.zeros((3 + 4, 2), np.float32)
+    syn1[:3] = [[1, 2], [3, 4], [5, 6]]
+    slot, ids = kernels.new_node_cache(3, 2)
+    points, lengths = np.array([[2, 0]], np.int32), np.array([2], np.int32)
+    used = kernels._cache_path(syn1, 0, points, lengths, slot, ids, 3, 2, 0, 0)
+    assert used == 2 and slot.tolist() == [1, -1, 0] and ids.tolist() == [2, 0]
+    np.testing.assert_array_equal(syn1[3:5], [[5, 6], [1, 2]])  # the copies
+    np.testing.assert_array_equal(syn1[5:7], [[5, 6], [1, 2]])  # their original values
+    syn1[3] += 0.5  # this thread's update of node 2
+    syn1[2, 1] += 100.0  # another thread's write to node 2 meanwhile
+    assert kernels._flush_nodes(syn1, slot, ids, 3, 2, used) == 0
+    np.testing.assert_array_equal(syn1[:3], [[1, 2], [3, 4], [5.5, 106.5]])
+    assert (slot == -1).all()
+
+
+def test_a_node_cache_too_small_is_refused():
+    model = model_arrays(hs=True)
+    tokens, ends = _chunk(len(model["syn0"]))
+    nodes, size = model["syn1"].shape
+    args = (model["syn0"], model["syn1"], model["output"], tokens, ends, model["keep_probability"],
+            model["codes"], model["points"], model["code_lengths"], model["alias_probability"],
+            model["alias_index"], True, 0, False, 3, 0.05, 0.01, np.uint64(1), True)
+    with pytest.raises(ValueError, match="node cache"):  # no cache rows after the nodes
+        kernels.train_sg_chunk(*args, False, np.empty(len(tokens), np.int32), np.empty(size),
+                               np.empty(1, np.int64), np.empty(1),
+                               *kernels.new_node_cache(nodes, 8), nodes, 8, np.zeros(3))
 
 
 def test_same_seed_same_result_and_different_seed_differs():

@@ -36,7 +36,10 @@ Huffman code): ``syn0``: float[V, N] input vectors; ``syn1``: float[V-1, N] inne
 offsets into ``tokens``; ``keep_probability``: float32[V]; ``codes``: uint8[V, L];
 ``points``: int32[V, L]; ``code_lengths``: int32[V]; ``alias_probability``: float64[V];
 ``alias_index``: int32[V]; work buffers ``kept``: int32[T], ``neu1``: float[1, N],
-``neu1e``: float[N], ``noise``: int64[negative], ``scores``: float64[V] (softmax only).
+``neu1e``: float[N], ``noise``: int64[negative], ``scores``: float64[V] (softmax only);
+with hierarchical softmax ``syn1`` has ``2 * node_capacity`` rows per worker after its V-1 inner
+nodes, this worker's from ``node_base``, and ``node_slot``: int32[V-1] (all ``-1`` between chunks),
+``node_ids``: int32[node_capacity] (:func:`_cache_path`).
 The caller validates every index: numba checks no bounds.
 """
 
@@ -53,6 +56,20 @@ _U12, _U25, _U27, _U32, _U11 = (np.uint64(s) for s in (12, 25, 27, 32, 11))
 _LOW32 = np.uint64(0xFFFFFFFF)
 _TWO_POW_M32 = 1.0 / 4294967296.0
 _TWO_POW_M53 = 1.0 / 9007199254740992.0
+NODE_CACHE = 512  # inner nodes a thread keeps copies of before writing them back
+CBOW_HOT_NODES = 64  # CBOW caches only these, the nodes nearest the root (highest ids)
+
+
+def node_cache_rows(nodes, code_width, workers, capacity=NODE_CACHE):
+    """``(capacity, extra rows)``: hierarchical softmax needs ``syn1`` with ``extra`` rows after
+    its ``nodes`` inner nodes, ``2 * capacity`` per worker (see :func:`_cache_path`)."""
+    capacity = max(int(capacity), int(code_width), 1)
+    return capacity, 2 * capacity * max(int(workers), 1)
+
+
+def new_node_cache(nodes, capacity):
+    """A worker's ``(node_slot, node_ids)`` arrays for :func:`_cache_path` (empty cache)."""
+    return np.full(max(int(nodes), 1), -1, np.int32), np.zeros(max(int(capacity), 1), np.int32)
 
 
 def cast_like(value, array):  # pragma: no cover - replaced by the overload in compiled code
@@ -181,6 +198,64 @@ def _softmax_step(hidden, h, output, target, alpha, grad, scores, compute_loss):
 
 
 @njit(nogil=True, error_model="numpy", cache=True, inline="always")
+def _cache_path(syn1, word, points, code_lengths, node_slot, node_ids, node_base, capacity,
+                used, hot_from):
+    """Give each inner node on ``word``'s Huffman path a copy in the thread's cache rows; returns
+    the new number of cached nodes (the caller flushed first if the path might not fit).
+
+    Every path passes through the nodes near the root, so with Hogwild threads updating
+    ``syn1`` in place, every prediction writes cache lines the other thread is reading and two
+    threads trained slower than one. Instead each thread owns ``2 * capacity`` rows at the end
+    of ``syn1``, from ``node_base``: the working copies of the nodes it touches
+    (``node_slot[node]`` is the copy's place, ``-1`` if none; ``node_ids`` the reverse), then
+    their values when copied. :func:`_flush_nodes` adds each copy's change back. Within a thread
+    this is the same sequential SGD, bit for bit; another thread's updates of a node reach this
+    one at the next flush instead of at once. Caching a node only changes a row index, so the
+    hot loop touches no extra arrays (an earlier version with separate cache arrays cost numba
+    reference counting in the loop and ran 4x slower per thread).
+    """
+    for d in range(code_lengths[word]):
+        node = points[word, d]
+        if node >= hot_from and node_slot[node] < 0:
+            node_slot[node] = used
+            node_ids[used] = node
+            for q in range(syn1.shape[1]):
+                syn1[node_base + used, q] = syn1[node, q]
+                syn1[node_base + capacity + used, q] = syn1[node, q]
+            used += 1
+    return used
+
+
+@njit(nogil=True, error_model="numpy", cache=True)
+def _flush_nodes(syn1, node_slot, node_ids, node_base, capacity, used):
+    """Add the change of each cached node to ``syn1[node]`` and empty the cache; returns 0.
+
+    Where no other thread wrote the node since it was copied, the copy is stored as is, so one
+    thread reproduces plain sequential updates exactly (``x + (y - x)`` can round).
+    """
+    for slot in range(used):
+        node = node_ids[slot]
+        copy, original = node_base + slot, node_base + capacity + slot
+        for q in range(syn1.shape[1]):
+            current = syn1[node, q]
+            if current == syn1[original, q]:
+                syn1[node, q] = syn1[copy, q]
+            else:
+                syn1[node, q] = current + (syn1[copy, q] - syn1[original, q])
+        node_slot[node] = -1
+    return 0
+
+
+@njit(nogil=True, error_model="numpy", cache=True)
+def _check_node_cache(syn1, codes, hs, node_slot, node_ids, node_base, capacity):
+    """Raise ``ValueError`` unless the node cache fits (numba checks no bounds)."""
+    if hs and (capacity < codes.shape[1] or node_ids.shape[0] < capacity or node_base < 0
+               or node_base + 2 * capacity > syn1.shape[0] or node_slot.shape[0] > node_base
+               or node_slot.shape[0] < 1):
+        raise ValueError("inner-node cache does not fit syn1: see kernels.node_cache_rows")
+
+
+@njit(nogil=True, error_model="numpy", cache=True, inline="always")
 def _draw_noise(word, negative, alias_probability, alias_index, noise, state):
     """Draw ``negative`` noise words into ``noise``, skipping draws equal to ``word`` (as
     word2vec.c does); returns ``(count kept, state)``."""
@@ -196,11 +271,13 @@ def _draw_noise(word, negative, alias_probability, alias_index, noise, state):
 
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
 def _predict(hidden, h, word, syn1, output, codes, points, code_lengths, hs, negative, noise,
-             noise_count, softmax, alpha, grad, dots, scores, compute_loss):
+             noise_count, softmax, alpha, grad, dots, scores, compute_loss, node_slot, node_base):
     """All output-layer updates for "``hidden[h]`` predicts ``word``"; returns the loss.
 
     ``noise[:noise_count]`` are the negative words already drawn for this prediction;
-    ``dots``: float[max(L, negative + 1)] scratch for the scores.
+    ``dots``: float[max(L, negative + 1)] scratch for the scores. Hierarchical softmax works on
+    the thread's copies of ``word``'s path, ``syn1[node_base + node_slot[node]]``, which
+    :func:`_cache_path` made.
     """
     # Negative sampling: the target and distinct noise words are distinct output rows and the
     # steps leave hidden[h] alone, so all scores can be computed before any update: the same
@@ -210,8 +287,11 @@ def _predict(hidden, h, word, syn1, output, codes, points, code_lengths, hs, neg
     loss = 0.0
     if hs:
         for d in range(code_lengths[word]):
-            loss += _logistic_step(hidden, h, syn1, points[word, d], 1.0 - codes[word, d], alpha,
-                                   grad, compute_loss)
+            node = points[word, d]
+            slot = node_slot[node]
+            row = node if slot < 0 else node_base + slot
+            loss += _logistic_step(hidden, h, syn1, row, 1.0 - codes[word, d], alpha, grad,
+                                   compute_loss)
     if negative > 0:
         distinct = True
         for k in range(noise_count):
@@ -259,13 +339,15 @@ def _subsample(tokens, start, end, keep_probability, kept, state):
 def train_sg_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, codes, points,
                    code_lengths, alias_probability, alias_index, hs, negative, softmax, window,
                    alpha_start, alpha_end, seed, compute_loss, shared_negatives, kept, neu1e,
-                   noise, scores, stats):
+                   noise, scores, node_slot, node_ids, node_base, node_capacity, stats):
     """Skip-gram over one chunk of sentences; see the module docstring for the arrays.
 
     ``shared_negatives``: draw one set of noise words per centre word and use it for all of its
     context words (Ji et al. 2016, pWord2Vec) instead of a fresh set per (centre, context) pair.
     The output rows then stay in cache across the window; updates remain sequential SGD.
     """
+    _check_node_cache(syn1, codes, hs, node_slot, node_ids, node_base, node_capacity)
+    cached = 0  # inner nodes in the thread's cache
     state = np.uint64(seed)
     dots = np.empty(max(codes.shape[1], negative + 1), syn0.dtype)  # scores of one prediction
     total = max(tokens.shape[0], 1)
@@ -280,6 +362,12 @@ def train_sg_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, 
             state, bits = rng_next(state)
             reach = window - rng_below(bits, window)
             word = kept[i]
+            if hs:
+                if cached + code_lengths[word] > node_capacity:
+                    cached = _flush_nodes(syn1, node_slot, node_ids, node_base, node_capacity,
+                                          cached)
+                cached = _cache_path(syn1, word, points, code_lengths, node_slot, node_ids,
+                                     node_base, node_capacity, cached, 0)
             noise_count = 0
             if negative > 0 and shared_negatives:
                 noise_count, state = _draw_noise(word, negative, alias_probability, alias_index,
@@ -295,12 +383,13 @@ def train_sg_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, 
                     neu1e[q] = 0.0
                 loss = _predict(syn0, context, word, syn1, output, codes, points, code_lengths, hs,
                                 negative, noise, noise_count, softmax, alpha, neu1e, dots, scores,
-                                compute_loss)
+                                compute_loss, node_slot, node_base)
                 for q in range(neu1e.shape[0]):
                     syn0[context, q] += neu1e[q]
                 loss_sum += loss
                 predictions += 1
         start = end
+    _flush_nodes(syn1, node_slot, node_ids, node_base, node_capacity, cached)
     stats[0] += loss_sum
     stats[1] += predictions
     stats[2] += kept_words
@@ -310,8 +399,10 @@ def train_sg_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, 
 def train_cbow_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, codes, points,
                      code_lengths, alias_probability, alias_index, hs, negative, softmax, window,
                      alpha_start, alpha_end, seed, compute_loss, cbow_mean, kept, neu1, neu1e,
-                     noise, scores, stats):
+                     noise, scores, node_slot, node_ids, node_base, node_capacity, stats):
     """CBOW over one chunk of sentences; see the module docstring for the arrays."""
+    _check_node_cache(syn1, codes, hs, node_slot, node_ids, node_base, node_capacity)
+    cached = 0  # inner nodes in the thread's cache
     state = np.uint64(seed)
     dots = np.empty(max(codes.shape[1], negative + 1), syn0.dtype)  # scores of one prediction
     total = max(tokens.shape[0], 1)
@@ -343,13 +434,20 @@ def train_cbow_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability
                     neu1[0, q] *= inverse
             for q in range(size):
                 neu1e[q] = 0.0
+            if hs:
+                if cached + code_lengths[kept[i]] > node_capacity:
+                    cached = _flush_nodes(syn1, node_slot, node_ids, node_base, node_capacity,
+                                          cached)
+                cached = _cache_path(syn1, kept[i], points, code_lengths, node_slot, node_ids,
+                                     node_base, node_capacity, cached,
+                                     node_slot.shape[0] - CBOW_HOT_NODES)
             noise_count = 0
             if negative > 0:
                 noise_count, state = _draw_noise(kept[i], negative, alias_probability,
                                                  alias_index, noise, state)
             loss = _predict(neu1, 0, kept[i], syn1, output, codes, points, code_lengths, hs,
                             negative, noise, noise_count, softmax, alpha, neu1e, dots, scores,
-                            compute_loss)
+                            compute_loss, node_slot, node_base)
             if not cbow_mean:  # gensim divides the error over the summed window vectors
                 inverse = cast_like(1.0 / count, neu1e)
                 for q in range(size):
@@ -362,6 +460,7 @@ def train_cbow_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability
             loss_sum += loss
             predictions += 1
         start = end
+    _flush_nodes(syn1, node_slot, node_ids, node_base, node_capacity, cached)
     stats[0] += loss_sum
     stats[1] += predictions
     stats[2] += kept_words

@@ -172,6 +172,29 @@ class Word2Vec:
         rows = len(keys) if (config.negative or config.softmax) else 1
         self.syn1neg = np.zeros((rows, size), np.float32)
         self._prepare_tables()
+        if config.hs:
+            self._node_workspace(config.workers)  # syn1 with the workers' cache rows after it
+
+    def _node_workspace(self, workers: int) -> tuple[np.ndarray, int]:
+        """``(syn1 with the workers' inner-node cache rows after its own, capacity per worker)``.
+
+        ``self.syn1`` stays the ``(V-1, N)`` matrix: a view of the first rows (see
+        ``kernels._cache_path``). The buffer is reallocated only if it has too few rows.
+        """
+        nodes, size = self.syn1.shape
+        capacity, extra = kernels.node_cache_rows(nodes, self.codes.shape[1], workers)
+        base = self.syn1.base
+        fits = (
+            isinstance(base, np.ndarray) and base.ndim == 2 and base.shape[1] == size
+            and base.dtype == self.syn1.dtype and base.flags.c_contiguous
+            and base.shape[0] >= nodes + extra
+            and base.__array_interface__["data"][0] == self.syn1.__array_interface__["data"][0]
+        )
+        if not fits:
+            base = np.zeros((nodes + extra, size), self.syn1.dtype)
+            base[:nodes] = self.syn1
+            self.syn1 = base[:nodes]
+        return base, capacity
 
     def _prepare_tables(self) -> None:
         counts = self.wv.counts
@@ -256,13 +279,16 @@ class Word2Vec:
         # freed-but-kept pages measured ~6 MB of peak RSS per thread on enwiki-17M (and a
         # memory-mapped sentence-ends file would add its 8 bytes per sentence to the RSS).
         most_sentences = max((last - first for _, _, first, last in chunks), default=1)
+        nodes = len(self.syn1)
+        syn1, capacity = self._node_workspace(config.workers) if config.hs else (self.syn1, 1)
         dtype = self.wv.vectors.dtype
         buffers = [dict(
             tokens=np.empty(longest, np.int32), ends=np.empty(most_sentences, np.int64),
             kept=np.empty(longest, np.int32), neu1=np.empty((1, size), dtype),
             neu1e=np.empty(size, dtype), noise=np.empty(max(config.negative, 1), np.int64),
             scores=np.empty(vocab_size if config.softmax else 1, np.float64),
-        ) for _ in range(config.workers)]
+            nodes=kernels.new_node_cache(nodes, capacity), node_base=nodes + 2 * capacity * slot,
+        ) for slot in range(config.workers)]
         for callback in callbacks:
             if hasattr(callback, "on_train_begin"):
                 callback.on_train_begin(self)
@@ -297,7 +323,7 @@ class Word2Vec:
                         a_end = alpha0 - (alpha0 - alpha1) * (done + stop) / total
                         seed = np.uint64(job_seed(config.seed, epoch, index))
                         common = (
-                            self.wv.vectors, self.syn1, self.syn1neg, tokens, sentence_ends,
+                            self.wv.vectors, syn1, self.syn1neg, tokens, sentence_ends,
                             shared["keep"], shared["codes"], shared["points"], shared["lengths"],
                             shared["alias_p"], shared["alias_i"], bool(config.hs),
                             int(config.negative), bool(config.softmax), int(config.window),
@@ -306,11 +332,13 @@ class Word2Vec:
                         if config.sg:
                             kernels.train_sg_chunk(
                                 *common, bool(config.shared_negatives), work["kept"],
-                                work["neu1e"], work["noise"], work["scores"], stats[slot])
+                                work["neu1e"], work["noise"], work["scores"], *work["nodes"],
+                                work["node_base"], capacity, stats[slot])
                         else:
                             kernels.train_cbow_chunk(
                                 *common, bool(config.cbow_mean), work["kept"], work["neu1"],
-                                work["neu1e"], work["noise"], work["scores"], stats[slot])
+                                work["neu1e"], work["noise"], work["scores"], *work["nodes"],
+                                work["node_base"], capacity, stats[slot])
                         with lock:
                             bar.update(stop - start)
 

@@ -193,11 +193,18 @@ def check_kernels(seed: int = 0) -> float:
                     mode["softmax"], 3, 0.05, 0.01, np.uint64(seed + 99), True)
             work = (np.empty(len(tokens), np.int32),)
             noise, scores, stats = np.empty(4, np.int64), np.empty(vocab_size), np.zeros(3)
+            # room for one Huffman path: the inner-node cache flushes all the time
+            nodes, width = len(model["syn1"]), tree.codes.shape[1]
+            syn1 = np.concatenate([model["syn1"], np.zeros((2 * width, size))])
+            cache = (*kernels.new_node_cache(nodes, width), nodes, width)
+            args = (args[0], syn1, *args[2:])
             if sg:
-                kernels.train_sg_chunk(*args, shared, *work, np.empty(size), noise, scores, stats)
+                kernels.train_sg_chunk(*args, shared, *work, np.empty(size), noise, scores, *cache,
+                                       stats)
             else:
                 kernels.train_cbow_chunk(*args, True, *work, np.empty((1, size)), np.empty(size),
-                                         noise, scores, stats)
+                                         noise, scores, *cache, stats)
+            model["syn1"][:] = syn1[:nodes]
             train_chunk(twin, tokens, ends, sg, 3, 0.05, 0.01, seed + 99, True, shared)
             for name in ("syn0", "syn1", "output"):
                 worst = max(worst, float(np.abs(model[name] - twin[name]).max()))
