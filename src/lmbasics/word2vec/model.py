@@ -172,8 +172,10 @@ class Word2Vec:
         rows = len(keys) if (config.negative or config.softmax) else 1
         self.syn1neg = np.zeros((rows, size), np.float32)
         self._prepare_tables()
-        if config.hs:
-            self._node_workspace(config.workers)  # syn1 with the workers' cache rows after it
+        if config.hs:  # syn1 with the workers' cache rows after it, all still untouched zeros
+            nodes = len(self.syn1)
+            _, extra = kernels.node_cache_rows(nodes, self.codes.shape[1], config.workers)
+            self.syn1 = np.zeros((nodes + extra, size), np.float32)[:nodes]
 
     def _node_workspace(self, workers: int) -> tuple[np.ndarray, int]:
         """``(syn1 with the workers' inner-node cache rows after its own, capacity per worker)``.
