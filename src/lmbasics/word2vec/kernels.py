@@ -29,6 +29,11 @@ window draw followed by the negative draws: once per position (CBOW, and Skip-gr
 negatives) or once per (position, context) pair just before its prediction.
 :mod:`.reference` replays exactly this.
 
+Threads share the matrices without locks (Hogwild, as word2vec.c and gensim do), except the
+Huffman inner nodes: every path passes through those near the root, so each thread works on
+copies of the nodes it uses, kept in its own rows at the end of ``syn1`` (:func:`_cache_path`).
+One worker trains bit for bit as without the copies.
+
 Arrays (``T`` = tokens in the chunk, ``S`` = sentences, ``N`` = vector size, ``L`` = longest
 Huffman code): ``syn0``: float[V, N] input vectors; ``syn1``: float[V-1, N] inner-node vectors
 (HS); ``output``: float[V, N] output word vectors (negative sampling or softmax);
