@@ -288,7 +288,7 @@ def _predict(hidden, h, word, syn1, output, codes, points, code_lengths, hs, neg
     # steps leave hidden[h] alone, so all scores can be computed before any update: the same
     # arithmetic as step after step, but independent dot products the CPU overlaps (repeated
     # noise words take the step-by-step path). Hierarchical softmax stays node by node: batched,
-    # it measured ~30% slower with 2 threads, whose updates collide on the rows near the root.
+    # it measured ~30% slower with 2 threads (before the inner-node cache; not retried since).
     loss = 0.0
     if hs:
         for d in range(code_lengths[word]):

@@ -168,14 +168,13 @@ class Word2Vec:
         vectors -= 1.0
         vectors /= size  # in place: no V x N temporaries (peak memory)
         self.wv = KeyedVectors.from_arrays(keys, vectors, counts)
-        self.syn1 = np.zeros((max(len(keys) - 1, 1) if config.hs else 1, size), np.float32)
         rows = len(keys) if (config.negative or config.softmax) else 1
         self.syn1neg = np.zeros((rows, size), np.float32)
         self._prepare_tables()
-        if config.hs:  # syn1 with the workers' cache rows after it, all still untouched zeros
-            nodes = len(self.syn1)
-            _, extra = kernels.node_cache_rows(nodes, self.codes.shape[1], config.workers)
-            self.syn1 = np.zeros((nodes + extra, size), np.float32)[:nodes]
+        # syn1 with the workers' inner-node cache rows after it (see _node_workspace)
+        nodes = max(len(keys) - 1, 1) if config.hs else 1
+        extra = kernels.node_cache_rows(nodes, self.codes.shape[1], config.workers)[1] if config.hs else 0
+        self.syn1 = np.zeros((nodes + extra, size), np.float32)[:nodes]
 
     def _node_workspace(self, workers: int) -> tuple[np.ndarray, int]:
         """``(syn1 with the workers' inner-node cache rows after its own, capacity per worker)``.

@@ -53,10 +53,12 @@ class EncodedCorpus:
         return self.directory / "ends.int64"
 
     def read_tokens(self, start: int, stop: int) -> np.ndarray:
-        """Tokens ``start:stop`` (read with ``pread``, so nothing stays mapped)."""
-        with open(self.tokens_path, "rb") as handle:
-            handle.seek(4 * start)
-            return np.fromfile(handle, dtype=np.int32, count=stop - start)
+        """Tokens ``start:stop`` in a new array (training reads with :meth:`read_into`)."""
+        descriptor = os.open(self.tokens_path, os.O_RDONLY)
+        try:
+            return self.read_into(descriptor, start, np.empty(stop - start, np.int32))
+        finally:
+            os.close(descriptor)
 
     @staticmethod
     def read_into(descriptor: int, start: int, out: np.ndarray) -> np.ndarray:
