@@ -26,17 +26,20 @@ def _chunk(vocab_size: int, seed: int = 1):
 
 
 def _run_kernel(model, tokens, ends, sg, window, seed, cbow_mean=True, shared=False,
-                capacity=0):
+                capacity=0, hot=None):
     """``capacity``: inner nodes cached (0: room for one path, so the cache flushes all the
-    time)."""
+    time); ``hot``: output rows copied per chunk (default: half the vocabulary's)."""
     stats = np.zeros(3)
     size = model["syn0"].shape[1]
-    nodes = len(model["syn1"])
+    nodes, vocab_size = len(model["syn1"]), len(model["output"])
     capacity, extra = kernels.node_cache_rows(nodes, model["codes"].shape[1], 1, capacity)
     syn1 = np.concatenate([model["syn1"], np.zeros((extra, size), model["syn1"].dtype)])
-    cache = (*kernels.new_node_cache(nodes, capacity), nodes, capacity)
+    hot, hot_extra = kernels.hot_output_rows(vocab_size, model["negative"], 1,
+                                             vocab_size // 2 if hot is None else hot)
+    output = np.concatenate([model["output"], np.zeros((hot_extra, size), model["output"].dtype)])
+    cache = (*kernels.new_node_cache(nodes, capacity), nodes, capacity, hot, vocab_size)
     args = (
-        model["syn0"], syn1, model["output"], tokens, ends, model["keep_probability"],
+        model["syn0"], syn1, output, tokens, ends, model["keep_probability"],
         model["codes"], model["points"], model["code_lengths"], model["alias_probability"],
         model["alias_index"], model["hs"], model["negative"], model["softmax"], window,
         0.05, 0.01, np.uint64(seed), True,
@@ -52,6 +55,7 @@ def _run_kernel(model, tokens, ends, sg, window, seed, cbow_mean=True, shared=Fa
         kernels.train_cbow_chunk(*args, cbow_mean, kept, neu1, neu1e, noise, scores, *cache,
                                  stats)
     model["syn1"][:] = syn1[:nodes]
+    model["output"][:] = output[:vocab_size]
     assert (cache[0] == -1).all()  # the cache is flushed and empty at the chunk's end
     return stats
 
@@ -118,6 +122,50 @@ def test_kernel_matches_reference_when_only_some_nodes_are_cached(sg):
         np.testing.assert_allclose(model[name], twin[name], rtol=1e-9, atol=1e-12, err_msg=name)
 
 
+@pytest.mark.parametrize("architecture", ["sg", "sg_shared", "cbow"])
+def test_hot_output_rows_change_no_bit_with_one_thread(architecture):
+    """Negative sampling through the thread's copies of the frequent words' output rows, for
+    none, some or all of the words: the same float32 numbers."""
+    runs = []
+    for hot in (0, 7, 10_000):
+        model = model_arrays(negative=4, sample=0.05, dtype=np.float32)
+        tokens, ends = _chunk(len(model["syn0"]), seed=6)
+        _run_kernel(model, tokens, ends, architecture.startswith("sg"), 4, 31,
+                    shared=architecture == "sg_shared", hot=hot)
+        runs.append(model)
+    for run in runs[1:]:
+        for name in ("syn0", "output"):
+            assert np.array_equal(runs[0][name], run[name]), name
+
+
+def test_hot_rows_flush_keeps_another_threads_writes():
+    output = np.zeros((3 + 4, 2), np.float32)
+    output[:3] = [[1, 2], [3, 4], [5, 6]]
+    kernels._load_hot(output, 2, 3)
+    np.testing.assert_array_equal(output[3:7], [[1, 2], [3, 4], [1, 2], [3, 4]])
+    output[3] += 0.5  # this thread's update of word 0
+    output[1, 0] += 100.0  # another thread's write to word 1 meanwhile
+    output[2] = 9.0  # word 2 is not hot: written in place
+    kernels._flush_hot(output, 2, 3)
+    np.testing.assert_array_equal(output[:3], [[1.5, 2.5], [103, 4], [9, 9]])
+
+
+def test_hot_rows_that_do_not_fit_are_refused():
+    model = model_arrays(negative=2)
+    tokens, ends = _chunk(len(model["syn0"]))
+    vocab_size, size = model["output"].shape
+    for hot, base in ((4, vocab_size), (-1, vocab_size), (2, vocab_size - 1)):
+        args = (model["syn0"], model["syn1"], model["output"], tokens, ends,
+                model["keep_probability"], model["codes"], model["points"],
+                model["code_lengths"], model["alias_probability"], model["alias_index"], False,
+                2, False, 3, 0.05, 0.01, np.uint64(1), True)
+        with pytest.raises(ValueError, match="hot output rows"):  # no rows after the words'
+            kernels.train_cbow_chunk(*args, True, np.empty(len(tokens), np.int32),
+                                     np.empty((1, size)), np.empty(size), np.empty(2, np.int64),
+                                     np.empty(1), *kernels.new_node_cache(1, 1), 1, 1, hot,
+                                     base, np.zeros(3))
+
+
 def test_node_cache_flush_keeps_another_threads_writes():
     syn1 = np.zeros((3 + 4, 2), np.float32)
     syn1[:3] = [[1, 2], [3, 4], [5, 6]]
@@ -144,7 +192,7 @@ def test_a_node_cache_too_small_is_refused():
     with pytest.raises(ValueError, match="node cache"):  # no cache rows after the nodes
         kernels.train_sg_chunk(*args, False, np.empty(len(tokens), np.int32), np.empty(size),
                                np.empty(1, np.int64), np.empty(1),
-                               *kernels.new_node_cache(nodes, 8), nodes, 8, np.zeros(3))
+                               *kernels.new_node_cache(nodes, 8), nodes, 8, 0, 0, np.zeros(3))
 
 
 def test_same_seed_same_result_and_different_seed_differs():

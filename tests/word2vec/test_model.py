@@ -51,6 +51,31 @@ def test_initial_loss_is_the_untrained_value():
     assert 5.0 * np.log(2) < model.loss_history[0] <= 6 * np.log(2) + 1e-6
 
 
+@pytest.mark.parametrize("mode", ALL_MODES[:6], ids=["sg-ns", "cbow-ns", "sg-hs", "cbow-hs",
+                                                    "sg-softmax", "cbow-softmax"])
+def test_build_vocab_loads_the_kernel_training_calls(mode, monkeypatch):
+    """build_vocab ends by calling the kernel on an empty chunk with the argument types training
+    uses, so numba's first-call load (~0.4 s) is not part of the first epoch."""
+    from numba import typeof
+
+    from lmbasics.word2vec import kernels
+
+    name = "train_sg_chunk" if mode["sg"] else "train_cbow_chunk"
+    kernel, calls = getattr(kernels, name), []
+
+    def recording(*args):
+        calls.append((tuple(typeof(a) for a in args), len(args[3])))
+        return kernel(*args)
+
+    monkeypatch.setattr(kernels, name, recording)
+    model = Word2Vec(vector_size=8, min_count=1, workers=2, epochs=1, **mode)
+    model.build_vocab(zipf_corpus(sentences=50))
+    assert len(calls) == 1 and calls[0][1] == 0  # one call, no tokens
+    model.train()
+    assert len(calls) > 1 and all(c[1] > 0 for c in calls[1:])
+    assert {types for types, _ in calls[1:]} == {calls[0][0]}
+
+
 def test_multi_worker_training_uses_all_words():
     corpus = zipf_corpus(sentences=400)
     model = Word2Vec(corpus, vector_size=8, min_count=1, workers=3, epochs=2, sample=0)

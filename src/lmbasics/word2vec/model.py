@@ -144,6 +144,7 @@ class Word2Vec:
         self._set_corpus(corpus, corpus_iterable if corpus_iterable is not None else corpus_file)
         self.corpus_total_words = corpus.total_words
         self._init_weights(keys, kept_counts)
+        self._load_kernel()
 
     def _set_corpus(self, corpus: EncodedCorpus | None, source: Any) -> None:
         if self._corpus is not None and self._corpus is not corpus:
@@ -168,34 +169,37 @@ class Word2Vec:
         vectors -= 1.0
         vectors /= size  # in place: no V x N temporaries (peak memory)
         self.wv = KeyedVectors.from_arrays(keys, vectors, counts)
+        # both output matrices are views of the first rows of buffers that hold the workers'
+        # copies of their hot rows after them (see _cache_workspace), allocated once here
         rows = len(keys) if (config.negative or config.softmax) else 1
-        self.syn1neg = np.zeros((rows, size), np.float32)
+        extra = kernels.hot_output_rows(rows, config.negative, config.workers)[1]
+        self.syn1neg = np.zeros((rows + extra, size), np.float32)[:rows]
         self._prepare_tables()
-        # syn1 with the workers' inner-node cache rows after it (see _node_workspace)
         nodes = max(len(keys) - 1, 1) if config.hs else 1
         extra = kernels.node_cache_rows(nodes, self.codes.shape[1], config.workers)[1] if config.hs else 0
         self.syn1 = np.zeros((nodes + extra, size), np.float32)[:nodes]
 
-    def _node_workspace(self, workers: int) -> tuple[np.ndarray, int]:
-        """``(syn1 with the workers' inner-node cache rows after its own, capacity per worker)``.
+    @staticmethod
+    def _cache_workspace(matrix: np.ndarray, extra: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(buffer, matrix)``: a buffer whose first rows are ``matrix`` with at least ``extra``
+        rows after them for the workers' copies of its hot rows (``kernels._cache_path``,
+        ``kernels._load_hot``); the matrix returned is a view of it.
 
-        ``self.syn1`` stays the ``(V-1, N)`` matrix: a view of the first rows (see
-        ``kernels._cache_path``). The buffer is reallocated only if it has too few rows.
+        The model's ``syn1`` / ``syn1neg`` stay their ``(rows, N)`` matrices; the buffer behind
+        them is reallocated only if it has too few rows.
         """
-        nodes, size = self.syn1.shape
-        capacity, extra = kernels.node_cache_rows(nodes, self.codes.shape[1], workers)
-        base = self.syn1.base
+        rows, size = matrix.shape
+        base = matrix.base
         fits = (
             isinstance(base, np.ndarray) and base.ndim == 2 and base.shape[1] == size
-            and base.dtype == self.syn1.dtype and base.flags.c_contiguous
-            and base.shape[0] >= nodes + extra
-            and base.__array_interface__["data"][0] == self.syn1.__array_interface__["data"][0]
+            and base.dtype == matrix.dtype and base.flags.c_contiguous
+            and base.shape[0] >= rows + extra
+            and base.__array_interface__["data"][0] == matrix.__array_interface__["data"][0]
         )
         if not fits:
-            base = np.zeros((nodes + extra, size), self.syn1.dtype)
-            base[:nodes] = self.syn1
-            self.syn1 = base[:nodes]
-        return base, capacity
+            base = np.zeros((rows + extra, size), matrix.dtype)
+            base[:rows] = matrix
+        return base, base[:rows]
 
     def _prepare_tables(self) -> None:
         counts = self.wv.counts
@@ -216,6 +220,57 @@ class Word2Vec:
             self.alias_index = np.zeros(1, np.int32)
 
     # ------------------------------------------------------------------ training
+    def _work_buffers(self, config: Word2VecConfig, longest: int, most_sentences: int,
+                      capacity: int, hot: int) -> list[dict[str, Any]]:
+        """One dict of work arrays per worker, allocated in the calling thread."""
+        vocab_size, size = self.wv.vectors.shape
+        nodes, dtype = len(self.syn1), self.wv.vectors.dtype
+        return [dict(
+            tokens=np.empty(longest, np.int32), ends=np.empty(most_sentences, np.int64),
+            kept=np.empty(longest, np.int32), neu1=np.empty((1, size), dtype),
+            neu1e=np.empty(size, dtype), noise=np.empty(max(config.negative, 1), np.int64),
+            scores=np.empty(vocab_size if config.softmax else 1, np.float64),
+            nodes=kernels.new_node_cache(nodes, capacity), node_base=nodes + 2 * capacity * slot,
+            hot_base=vocab_size + 2 * hot * slot,
+        ) for slot in range(config.workers)]
+
+    def _call_kernel(self, config: Word2VecConfig, work: dict[str, Any], syn1: np.ndarray,
+                     output: np.ndarray, tokens: np.ndarray, sentence_ends: np.ndarray,
+                     alphas: tuple[float, float], seed: int, capacity: int, hot: int,
+                     stats: np.ndarray, layers: tuple[bool, int, bool] | None = None) -> None:
+        """Run the Skip-gram or CBOW kernel on one chunk; ``layers``: ``(hs, negative,
+        softmax)``, the config's unless given."""
+        hs, negative, softmax = layers or (config.hs, config.negative, config.softmax)
+        common = (
+            self.wv.vectors, syn1, output, tokens, sentence_ends, self.keep_probability,
+            self.codes, self.points, self.code_lengths, self.alias_probability,
+            self.alias_index, bool(hs), int(negative), bool(softmax), int(config.window),
+            float(alphas[0]), float(alphas[1]), np.uint64(seed), bool(config.compute_loss),
+        )
+        if config.sg:
+            kernels.train_sg_chunk(
+                *common, bool(config.shared_negatives), work["kept"], work["neu1e"],
+                work["noise"], work["scores"], *work["nodes"], work["node_base"], capacity, hot,
+                work["hot_base"], stats)
+        else:
+            kernels.train_cbow_chunk(
+                *common, bool(config.cbow_mean), work["kept"], work["neu1"], work["neu1e"],
+                work["noise"], work["scores"], *work["nodes"], work["node_base"], capacity, hot,
+                work["hot_base"], stats)
+
+    def _load_kernel(self) -> None:
+        """Have numba load (or compile) the kernel training will call, on an empty chunk.
+
+        Numba's first call of a kernel costs ~0.4 s even from its on-disk cache (it builds its
+        CPU target context); done here, at the end of :meth:`build_vocab`, it is not part of the
+        first epoch. The arrays are the model's own, so the types are those training uses.
+        """
+        config = replace(self.config, workers=1)
+        work = self._work_buffers(config, 1, 1, 1, 0)[0]
+        self._call_kernel(config, work, self.syn1, self.syn1neg, work["tokens"][:0],
+                          work["ends"][:0], (0.0, 0.0), 1, 1, 0, np.zeros(3),
+                          layers=(False, 0, False))
+
     def _show_progress(self) -> bool | None:
         return None if self.progress is None else bool(self.progress)
 
@@ -263,11 +318,7 @@ class Word2Vec:
         chunks = corpus.plan_chunks(config.batch_words)
         total = max(corpus.total_words * config.epochs, 1)
         longest = max((stop - start for start, stop, _, _ in chunks), default=1)
-        vocab_size, size = self.wv.vectors.shape
-        shared = dict(
-            keep=self.keep_probability, codes=self.codes, points=self.points,
-            lengths=self.code_lengths, alias_p=self.alias_probability, alias_i=self.alias_index,
-        )
+        vocab_size = len(self.wv.vectors)
         self.loss_history = []
         kept_total, started = 0, time.perf_counter()
         show = self._show_progress()
@@ -281,15 +332,15 @@ class Word2Vec:
         # memory-mapped sentence-ends file would add its 8 bytes per sentence to the RSS).
         most_sentences = max((last - first for _, _, first, last in chunks), default=1)
         nodes = len(self.syn1)
-        syn1, capacity = self._node_workspace(config.workers) if config.hs else (self.syn1, 1)
-        dtype = self.wv.vectors.dtype
-        buffers = [dict(
-            tokens=np.empty(longest, np.int32), ends=np.empty(most_sentences, np.int64),
-            kept=np.empty(longest, np.int32), neu1=np.empty((1, size), dtype),
-            neu1e=np.empty(size, dtype), noise=np.empty(max(config.negative, 1), np.int64),
-            scores=np.empty(vocab_size if config.softmax else 1, np.float64),
-            nodes=kernels.new_node_cache(nodes, capacity), node_base=nodes + 2 * capacity * slot,
-        ) for slot in range(config.workers)]
+        syn1, capacity = self.syn1, 1
+        if config.hs:
+            capacity, extra = kernels.node_cache_rows(nodes, self.codes.shape[1], config.workers)
+            syn1, self.syn1 = self._cache_workspace(self.syn1, extra)
+        output, hot = self.syn1neg, 0
+        if config.negative:
+            hot, extra = kernels.hot_output_rows(vocab_size, config.negative, config.workers)
+            output, self.syn1neg = self._cache_workspace(self.syn1neg, extra)
+        buffers = self._work_buffers(config, longest, most_sentences, capacity, hot)
         for callback in callbacks:
             if hasattr(callback, "on_train_begin"):
                 callback.on_train_begin(self)
@@ -322,24 +373,9 @@ class Word2Vec:
                         done = epoch * corpus.total_words
                         a_start = alpha0 - (alpha0 - alpha1) * (done + start) / total
                         a_end = alpha0 - (alpha0 - alpha1) * (done + stop) / total
-                        seed = np.uint64(job_seed(config.seed, epoch, index))
-                        common = (
-                            self.wv.vectors, syn1, self.syn1neg, tokens, sentence_ends,
-                            shared["keep"], shared["codes"], shared["points"], shared["lengths"],
-                            shared["alias_p"], shared["alias_i"], bool(config.hs),
-                            int(config.negative), bool(config.softmax), int(config.window),
-                            float(a_start), float(a_end), seed, bool(config.compute_loss),
-                        )
-                        if config.sg:
-                            kernels.train_sg_chunk(
-                                *common, bool(config.shared_negatives), work["kept"],
-                                work["neu1e"], work["noise"], work["scores"], *work["nodes"],
-                                work["node_base"], capacity, stats[slot])
-                        else:
-                            kernels.train_cbow_chunk(
-                                *common, bool(config.cbow_mean), work["kept"], work["neu1"],
-                                work["neu1e"], work["noise"], work["scores"], *work["nodes"],
-                                work["node_base"], capacity, stats[slot])
+                        self._call_kernel(config, work, syn1, output, tokens, sentence_ends,
+                                          (a_start, a_end), job_seed(config.seed, epoch, index),
+                                          capacity, hot, stats[slot])
                         with lock:
                             bar.update(stop - start)
 

@@ -197,7 +197,11 @@ def check_kernels(seed: int = 0) -> float:
             nodes, width = len(model["syn1"]), tree.codes.shape[1]
             syn1 = np.concatenate([model["syn1"], np.zeros((2 * width, size))])
             cache = (*kernels.new_node_cache(nodes, width), nodes, width)
-            args = (args[0], syn1, *args[2:])
+            # half the words' output rows go through the thread's hot copies
+            hot = vocab_size // 2 if mode["negative"] else 0
+            output = np.concatenate([model["output"], np.zeros((2 * hot, size))])
+            cache = (*cache, hot, vocab_size)
+            args = (args[0], syn1, output, *args[3:])
             if sg:
                 kernels.train_sg_chunk(*args, shared, *work, np.empty(size), noise, scores, *cache,
                                        stats)
@@ -205,6 +209,7 @@ def check_kernels(seed: int = 0) -> float:
                 kernels.train_cbow_chunk(*args, True, *work, np.empty((1, size)), np.empty(size),
                                          noise, scores, *cache, stats)
             model["syn1"][:] = syn1[:nodes]
+            model["output"][:] = output[:vocab_size]
             train_chunk(twin, tokens, ends, sg, 3, 0.05, 0.01, seed + 99, True, shared)
             for name in ("syn0", "syn1", "output"):
                 worst = max(worst, float(np.abs(model[name] - twin[name]).max()))
