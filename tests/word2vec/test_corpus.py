@@ -129,3 +129,25 @@ def test_empty_corpus_and_nothing_above_min_count():
     words, counts, corpus = scan_corpus([["rare", "words", "only"]])
     with pytest.raises(LmbasicsError, match="min_count=5"):
         finalize_vocab(words, counts, corpus, min_count=5)
+
+
+def test_the_scan_leaves_no_reference_cycle_holding_every_word():
+    """The scan's word -> id dictionary must be freed when it returns, not at the next
+    garbage collection: it holds every distinct word of the corpus (peak memory)."""
+    import gc
+    from collections import defaultdict
+
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # keep what the collector finds, to look at it
+    try:
+        words, counts, corpus = scan_corpus([["a", "b", "a"], ["c"]])
+        corpus.close()
+        assert words == ["a", "b", "c"]
+        del words, counts, corpus
+        gc.collect()
+        assert not [o for o in gc.garbage if isinstance(o, defaultdict)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()

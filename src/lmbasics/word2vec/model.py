@@ -139,8 +139,15 @@ class Word2Vec:
         except BaseException:
             corpus.close()
             raise
-        del words, counts  # the scan's whole vocabulary: free it before the weights are allocated
+        # Free the scan's whole vocabulary before the weights are allocated. The kept words are
+        # copied out and back so that the new strings sit together instead of pinning the
+        # small-object arenas the scan filled with a million words (~6 MB of peak RSS measured
+        # on enwiki-17M), and glibc is asked to give the freed heap back.
+        blob, ends = "".join(keys), np.cumsum([len(key) for key in keys])
+        del words, counts, keys
         release_free_memory()
+        keys = [blob[start:end] for start, end in zip(np.r_[0, ends[:-1]].tolist(), ends.tolist())]
+        del blob
         self._set_corpus(corpus, corpus_iterable if corpus_iterable is not None else corpus_file)
         self.corpus_total_words = corpus.total_words
         self._init_weights(keys, kept_counts)

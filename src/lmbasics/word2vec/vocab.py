@@ -172,6 +172,10 @@ def scan_corpus(
         raise
     finally:
         bar.close()
+    # the factory is a method of the dict itself: a reference cycle, which would keep every
+    # distinct word of the corpus alive until the garbage collector happens to run
+    word_to_id.default_factory = None
+    del lookup
     counts = writer.counts
     if len(counts) < len(word_to_id):
         counts = np.concatenate([counts, np.zeros(len(word_to_id) - len(counts), np.int64)])
