@@ -26,15 +26,17 @@ def _chunk(vocab_size: int, seed: int = 1):
 
 
 def _run_kernel(model, tokens, ends, sg, window, seed, cbow_mean=True, shared=False,
-                capacity=0, hot=None):
-    """``capacity``: inner nodes cached (0: room for one path, so the cache flushes all the
-    time); ``hot``: output rows copied per chunk (default: half the vocabulary's)."""
+                capacity=1, hot=None):
+    """``capacity``: inner nodes cached (1: room for one path, so the cache flushes all the
+    time; 0: none); ``hot``: output rows copied per chunk (default: half the vocabulary's).
+    The copies are laid out as for the first of two workers (one worker makes none)."""
     stats = np.zeros(3)
     size = model["syn0"].shape[1]
     nodes, vocab_size = len(model["syn1"]), len(model["output"])
-    capacity, extra = kernels.node_cache_rows(nodes, model["codes"].shape[1], 1, capacity)
+    capacity, extra = (0, 0) if capacity == 0 else kernels.node_cache_rows(
+        nodes, model["codes"].shape[1], 2, capacity)
     syn1 = np.concatenate([model["syn1"], np.zeros((extra, size), model["syn1"].dtype)])
-    hot, hot_extra = kernels.hot_output_rows(vocab_size, model["negative"], 1,
+    hot, hot_extra = kernels.hot_output_rows(vocab_size, model["negative"], 2,
                                              vocab_size // 2 if hot is None else hot)
     output = np.concatenate([model["output"], np.zeros((hot_extra, size), model["output"].dtype)])
     cache = (*kernels.new_node_cache(nodes, capacity), nodes, capacity, hot, vocab_size)
@@ -95,15 +97,17 @@ def test_kernel_float32_close_to_float64_reference():
 
 @pytest.mark.parametrize("sg", [True, False])
 def test_inner_node_cache_changes_no_bit_with_one_thread(sg):
-    """Flushing the node cache after every path or once per chunk: the same float32 numbers."""
+    """No node cache, one flushing after every path or once per chunk: the same float32
+    numbers."""
     runs = []
-    for capacity in (0, kernels.NODE_CACHE):
+    for capacity in (0, 1, kernels.NODE_CACHE):
         model = model_arrays(hs=True, negative=2, sample=0.05, dtype=np.float32)
         tokens, ends = _chunk(len(model["syn0"]), seed=5)
         _run_kernel(model, tokens, ends, sg, 4, 21, capacity=capacity)
         runs.append(model)
-    for name in ("syn0", "syn1", "output"):
-        assert np.array_equal(runs[0][name], runs[1][name]), name
+    for run in runs[1:]:
+        for name in ("syn0", "syn1", "output"):
+            assert np.array_equal(runs[0][name], run[name]), name
 
 
 @pytest.mark.parametrize("sg", [True, False])

@@ -45,9 +45,11 @@ offsets into ``tokens``; ``keep_probability``: float32[V]; ``codes``: uint8[V, L
 ``alias_index``: int32[V]; work buffers ``kept``: int32[T], ``neu1``: float[1, N],
 ``neu1e``: float[N], ``noise``: int64[negative], ``scores``: float64[V] (softmax only);
 with hierarchical softmax ``syn1`` has ``2 * node_capacity`` rows per worker after its V-1 inner
-nodes, this worker's from ``node_base``, and ``node_slot``: int32[V-1] (all ``-1`` between chunks),
+nodes (``node_capacity`` 0: no copies), this worker's from ``node_base``, and ``node_slot``:
+int32[V-1] (all ``-1`` between chunks),
 ``node_ids``: int32[node_capacity] (:func:`_cache_path`); with negative sampling ``output`` has
-``2 * hot`` rows per worker after its V rows, this worker's from ``hot_base`` (:func:`_load_hot`).
+``2 * hot`` rows per worker after its V rows (``hot`` 0: no copies), this worker's from
+``hot_base`` (:func:`_load_hot`).
 The caller validates every index: numba checks no bounds.
 """
 
@@ -72,19 +74,22 @@ CBOW_HOT_NODES = 2048
 HOT_OUTPUT_ROWS = 1024  # negative sampling: output rows of the most frequent words a thread copies
 
 
-def node_cache_rows(nodes, code_width, workers, capacity=NODE_CACHE):
+def node_cache_rows(nodes, code_width, workers, capacity=None):
     """``(capacity, extra rows)``: hierarchical softmax needs ``syn1`` with ``extra`` rows after
-    its ``nodes`` inner nodes, ``2 * capacity`` per worker (see :func:`_cache_path`)."""
-    capacity = max(int(capacity), int(code_width), 1)
-    return capacity, 2 * capacity * max(int(workers), 1)
+    its ``nodes`` inner nodes, ``2 * capacity`` per worker (see :func:`_cache_path`). One worker
+    has no other thread to keep away from: ``(0, 0)``, no copies (the same numbers, faster)."""
+    if int(workers) <= 1:
+        return 0, 0
+    capacity = max(int(NODE_CACHE if capacity is None else capacity), int(code_width), 1)
+    return capacity, 2 * capacity * int(workers)
 
 
 def hot_output_rows(vocab_size, negative, workers, rows=None):
     """``(hot, extra rows)``: with negative sampling the output matrix needs ``extra`` rows after
     its ``vocab_size`` rows, ``2 * hot`` per worker, for the copies of the ``hot`` most frequent
-    words' rows (ids below ``hot``; see :func:`_load_hot`)."""
+    words' rows (ids below ``hot``; see :func:`_load_hot`). One worker: ``(0, 0)``, no copies."""
     rows = HOT_OUTPUT_ROWS if rows is None else rows
-    hot = min(max(int(rows), 0), int(vocab_size)) if negative > 0 else 0
+    hot = min(max(int(rows), 0), int(vocab_size)) if negative > 0 and int(workers) > 1 else 0
     return hot, 2 * hot * max(int(workers), 1)
 
 
@@ -284,8 +289,9 @@ def _flush_nodes(syn1, node_slot, node_ids, node_base, capacity, used):
 
 @njit(nogil=True, error_model="numpy", cache=True)
 def _check_node_cache(syn1, codes, hs, node_slot, node_ids, node_base, capacity):
-    """Raise ``ValueError`` unless the node cache fits (numba checks no bounds)."""
-    if hs and (capacity < codes.shape[1] or node_ids.shape[0] < capacity or node_base < 0
+    """Raise ``ValueError`` unless the node cache fits (numba checks no bounds); ``capacity``
+    0: no cache."""
+    if hs and capacity != 0 and (capacity < codes.shape[1] or node_ids.shape[0] < capacity or node_base < 0
                or node_base + 2 * capacity > syn1.shape[0] or node_slot.shape[0] > node_base
                or node_slot.shape[0] < 1):
         raise ValueError("inner-node cache does not fit syn1: see kernels.node_cache_rows")
@@ -452,7 +458,7 @@ def train_sg_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, 
             reach = window - rng_below(bits, window)
             word = kept[i]
             target_row = _out_row(word, hot, hot_base)
-            if hs:
+            if hs and node_capacity > 0:
                 if cached + code_lengths[word] > node_capacity:
                     cached = _flush_nodes(syn1, node_slot, node_ids, node_base, node_capacity,
                                           cached)
@@ -503,7 +509,7 @@ def train_cbow_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability
     total = max(tokens.shape[0], 1)
     loss_sum, predictions, kept_words = 0.0, 0, 0
     size = syn0.shape[1]
-    if hs:  # copies of the nodes nearest the root for the whole chunk
+    if hs and node_capacity > 0:  # copies of the nodes nearest the root for the whole chunk
         hot_from = max(node_slot.shape[0] - min(CBOW_HOT_NODES, node_capacity), 0)
         cached = _cache_range(syn1, hot_from, node_slot.shape[0], node_slot, node_ids, node_base,
                               node_capacity)

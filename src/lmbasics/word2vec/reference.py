@@ -193,7 +193,8 @@ def check_kernels(seed: int = 0) -> float:
                     mode["softmax"], 3, 0.05, 0.01, np.uint64(seed + 99), True)
             work = (np.empty(len(tokens), np.int32),)
             noise, scores, stats = np.empty(4, np.int64), np.empty(vocab_size), np.zeros(3)
-            # room for one Huffman path: the inner-node cache flushes all the time
+            # room for one Huffman path: the inner-node cache flushes all the time (as the first
+            # of two workers: one worker makes no copies)
             nodes, width = len(model["syn1"]), tree.codes.shape[1]
             syn1 = np.concatenate([model["syn1"], np.zeros((2 * width, size))])
             cache = (*kernels.new_node_cache(nodes, width), nodes, width)
