@@ -270,7 +270,9 @@ class Word2Vec:
 
         Numba's first call of a kernel costs ~0.4 s even from its on-disk cache (it builds its
         CPU target context); done here, at the end of :meth:`build_vocab`, it is not part of the
-        first epoch. The arrays are the model's own, so the types are those training uses.
+        first epoch, and it runs in the main thread: in a worker thread its allocations would go
+        to that thread's own malloc arena (+9 MB peak RSS measured with 2 workers on
+        enwiki-17M). The arrays are the model's own, so the types are those training uses.
         """
         config = replace(self.config, workers=1)
         work = self._work_buffers(config, 1, 1, 1, 0)[0]
