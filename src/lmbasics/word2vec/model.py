@@ -141,7 +141,7 @@ class Word2Vec:
             raise
         # Free the scan's whole vocabulary before the weights are allocated. The kept words are
         # copied out and back so that the new strings sit together instead of pinning the
-        # small-object arenas the scan filled with a million words (~6 MB of peak RSS measured
+        # small-object arenas the scan filled with every distinct word (~6 MB of peak RSS measured
         # on enwiki-17M), and glibc is asked to give the freed heap back.
         blob, ends = "".join(keys), np.cumsum([len(key) for key in keys])
         del words, counts, keys
