@@ -224,6 +224,30 @@ def _softmax_step(hidden, h, output, target, alpha, grad, scores, compute_loss):
 
 
 @njit(nogil=True, error_model="numpy", cache=True, inline="always")
+def _copy_row(matrix, row, copy, original):
+    """Copy ``matrix[row]`` to the working row ``copy`` and, for :func:`_merge_row`, to
+    ``original``."""
+    for q in range(matrix.shape[1]):
+        matrix[copy, q] = matrix[row, q]
+        matrix[original, q] = matrix[row, q]
+
+
+@njit(nogil=True, error_model="numpy", cache=True, inline="always")
+def _merge_row(matrix, row, copy, original):
+    """Add the working copy's change (``copy - original``) to ``matrix[row]``.
+
+    Where no other thread wrote ``matrix[row]`` since it was copied, the copy is stored as is,
+    so one thread reproduces plain sequential updates exactly (``x + (y - x)`` can round).
+    """
+    for q in range(matrix.shape[1]):
+        current = matrix[row, q]
+        if current == matrix[original, q]:
+            matrix[row, q] = matrix[copy, q]
+        else:
+            matrix[row, q] = current + (matrix[copy, q] - matrix[original, q])
+
+
+@njit(nogil=True, error_model="numpy", cache=True, inline="always")
 def _cache_path(syn1, word, points, code_lengths, node_slot, node_ids, node_base, capacity,
                 used, hot_from):
     """Give each inner node on ``word``'s Huffman path a copy in the thread's cache rows; returns
@@ -245,9 +269,7 @@ def _cache_path(syn1, word, points, code_lengths, node_slot, node_ids, node_base
         if node >= hot_from and node_slot[node] < 0:
             node_slot[node] = used
             node_ids[used] = node
-            for q in range(syn1.shape[1]):
-                syn1[node_base + used, q] = syn1[node, q]
-                syn1[node_base + capacity + used, q] = syn1[node, q]
+            _copy_row(syn1, node, node_base + used, node_base + capacity + used)
             used += 1
     return used
 
@@ -260,29 +282,18 @@ def _cache_range(syn1, first, stop, node_slot, node_ids, node_base, capacity):
     for node in range(first, min(stop, first + capacity)):
         node_slot[node] = used
         node_ids[used] = node
-        for q in range(syn1.shape[1]):
-            syn1[node_base + used, q] = syn1[node, q]
-            syn1[node_base + capacity + used, q] = syn1[node, q]
+        _copy_row(syn1, node, node_base + used, node_base + capacity + used)
         used += 1
     return used
 
 
 @njit(nogil=True, error_model="numpy", cache=True)
 def _flush_nodes(syn1, node_slot, node_ids, node_base, capacity, used):
-    """Add the change of each cached node to ``syn1[node]`` and empty the cache; returns 0.
-
-    Where no other thread wrote the node since it was copied, the copy is stored as is, so one
-    thread reproduces plain sequential updates exactly (``x + (y - x)`` can round).
-    """
+    """Add the change of each cached node to ``syn1[node]`` (:func:`_merge_row`) and empty the
+    cache; returns 0."""
     for slot in range(used):
         node = node_ids[slot]
-        copy, original = node_base + slot, node_base + capacity + slot
-        for q in range(syn1.shape[1]):
-            current = syn1[node, q]
-            if current == syn1[original, q]:
-                syn1[node, q] = syn1[copy, q]
-            else:
-                syn1[node, q] = current + (syn1[copy, q] - syn1[original, q])
+        _merge_row(syn1, node, node_base + slot, node_base + capacity + slot)
         node_slot[node] = -1
     return 0
 
@@ -291,9 +302,11 @@ def _flush_nodes(syn1, node_slot, node_ids, node_base, capacity, used):
 def _check_node_cache(syn1, codes, hs, node_slot, node_ids, node_base, capacity):
     """Raise ``ValueError`` unless the node cache fits (numba checks no bounds); ``capacity``
     0: no cache."""
-    if hs and capacity != 0 and (capacity < codes.shape[1] or node_ids.shape[0] < capacity or node_base < 0
-               or node_base + 2 * capacity > syn1.shape[0] or node_slot.shape[0] > node_base
-               or node_slot.shape[0] < 1):
+    if hs and capacity != 0 and (
+        capacity < codes.shape[1] or node_ids.shape[0] < capacity or node_base < 0
+        or node_base + 2 * capacity > syn1.shape[0] or node_slot.shape[0] > node_base
+        or node_slot.shape[0] < 1
+    ):
         raise ValueError("inner-node cache does not fit syn1: see kernels.node_cache_rows")
 
 
@@ -308,23 +321,14 @@ def _load_hot(output, hot, hot_base):
     the change back at the chunk's end: the same sequential SGD within the thread, bit for bit.
     """
     for w in range(hot):
-        for q in range(output.shape[1]):
-            output[hot_base + w, q] = output[w, q]
-            output[hot_base + hot + w, q] = output[w, q]
+        _copy_row(output, w, hot_base + w, hot_base + hot + w)
 
 
 @njit(nogil=True, error_model="numpy", cache=True)
 def _flush_hot(output, hot, hot_base):
-    """Add the change of each copied row back to ``output[w]`` (stored as is where no other
-    thread wrote ``output[w]`` meanwhile, so one thread reproduces plain updates exactly)."""
+    """Add the change of each copied row back to ``output[w]`` (:func:`_merge_row`)."""
     for w in range(hot):
-        copy, original = hot_base + w, hot_base + hot + w
-        for q in range(output.shape[1]):
-            current = output[w, q]
-            if current == output[original, q]:
-                output[w, q] = output[copy, q]
-            else:
-                output[w, q] = current + (output[copy, q] - output[original, q])
+        _merge_row(output, w, hot_base + w, hot_base + hot + w)
 
 
 @njit(nogil=True, error_model="numpy", cache=True)
