@@ -21,8 +21,8 @@ import time
 
 import torch
 
-from lmbasics.encoders.base import build_encoder
 from lmbasics.encoders.budgets import BUDGETS
+from lmbasics.encoders.families import build_encoder
 from lmbasics.encoders.tasks.common import family_configs
 from lmbasics.encoders.tasks.speed import time_inference
 

@@ -126,6 +126,17 @@ def test_cnn_cannot_see_beyond_its_receptive_field() -> None:
     assert not torch.allclose(before[:, 6], after[:, 6])
 
 
+def test_every_family_has_one_encoder_class() -> None:
+    from lmbasics.encoders.config import FAMILIES
+    from lmbasics.encoders.families import ENCODERS
+
+    assert tuple(ENCODERS) == FAMILIES
+    for family in FAMILIES:
+        heads = {"num_heads": 2} if family == "transformer" else {}
+        encoder = build_encoder(config_for(family, **SMALL, **heads))
+        assert type(encoder) is ENCODERS[family] and encoder.family == family
+
+
 def test_bad_configs_are_one_clear_error() -> None:
     with pytest.raises(LmbasicsError, match="unknown encoder"):
         config_for("rnn")

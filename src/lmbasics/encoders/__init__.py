@@ -13,7 +13,7 @@ agreement, translation, parallel efficiency); see ``docs/encoders.md``. Needs Py
 (``pip install 'lmbasics[torch]'``).
 """
 
-from lmbasics.encoders.base import Encoder, build_encoder
+from lmbasics.encoders.base import Encoder
 from lmbasics.encoders.cnn import CNNEncoder
 from lmbasics.encoders.config import (
     CNNConfig,
@@ -24,6 +24,7 @@ from lmbasics.encoders.config import (
     config_from_dict,
 )
 from lmbasics.encoders.embeddings import read_word_vectors
+from lmbasics.encoders.families import build_encoder
 from lmbasics.encoders.matching import body_parameters, match_parameters
 from lmbasics.encoders.rnn import RNNEncoder
 from lmbasics.encoders.seq2seq import Seq2Seq

@@ -8,6 +8,8 @@ one vector per position::
 ``mask`` is True at real tokens; real tokens come first in each row (right padding). Outputs at
 padded positions are zero, and outputs at real positions do not depend on how much padding
 follows. The embedding table (``embedding_dim`` wide) is shared code; each family adds its body.
+The families themselves are wired in :mod:`lmbasics.encoders.families`; this module does not
+know them.
 """
 
 from __future__ import annotations
@@ -84,18 +86,3 @@ def lengths_of(mask: torch.Tensor) -> torch.Tensor:
     """Long[B]: the number of real tokens in each row of a right-padded mask."""
     return mask.sum(dim=1)
 
-
-def build_encoder(config: EncoderConfig) -> Encoder:
-    """The encoder module for ``config`` (dispatch on its family)."""
-    from lmbasics.encoders.cnn import CNNEncoder
-    from lmbasics.encoders.rnn import RNNEncoder
-    from lmbasics.encoders.transformer import TransformerEncoder
-
-    family = family_of(config)
-    if family == "cnn":
-        return CNNEncoder(config)  # type: ignore[arg-type]
-    if family in ("lstm", "gru"):
-        return RNNEncoder(config)  # type: ignore[arg-type]
-    if family == "transformer":
-        return TransformerEncoder(config)  # type: ignore[arg-type]
-    raise LmbasicsError(f"unknown encoder family {family!r}")

@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 import torch
 
 from lmbasics._util.errors import LmbasicsError
-from lmbasics.encoders.base import build_encoder
 from lmbasics.encoders.config import EncoderConfig, RNNConfig, TransformerConfig
+from lmbasics.encoders.families import build_encoder
 
 
 def body_parameters(config: EncoderConfig) -> int:

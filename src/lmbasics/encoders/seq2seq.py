@@ -17,9 +17,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lmbasics.encoders.base import Encoder, build_encoder
+from lmbasics.encoders.base import Encoder
 from lmbasics.encoders.config import EncoderConfig, TransformerConfig
 from lmbasics.encoders.data import BOS, EOS, PAD
+from lmbasics.encoders.families import build_encoder
 from lmbasics.encoders.transformer import (
     FeedForward,
     MultiHeadAttention,

@@ -14,9 +14,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from lmbasics.encoders.base import Encoder, build_encoder
+from lmbasics.encoders.base import Encoder
 from lmbasics.encoders.budgets import Budget
 from lmbasics.encoders.config import EncoderConfig, config_for
+from lmbasics.encoders.families import build_encoder
 from lmbasics.encoders.matching import body_parameters, match_parameters
 
 

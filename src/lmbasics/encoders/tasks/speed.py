@@ -23,9 +23,10 @@ from typing import Any
 import torch
 
 from lmbasics._util.errors import LmbasicsError
-from lmbasics.encoders.base import Encoder, build_encoder
+from lmbasics.encoders.base import Encoder
 from lmbasics.encoders.budgets import Budget
 from lmbasics.encoders.config import EncoderConfig, TransformerConfig
+from lmbasics.encoders.families import build_encoder
 from lmbasics.encoders.tasks.common import describe, family_configs
 from lmbasics.encoders.training import seed_everything
 
