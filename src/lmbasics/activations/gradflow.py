@@ -37,7 +37,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from lmbasics._util.atomic import atomic_path
 from lmbasics._util.errors import LmbasicsError
 from lmbasics.activations.modules import ACTIVATION_TYPES
 
@@ -215,11 +214,9 @@ def plot_gradient_flow(
     title: str = "gradient flow",
 ) -> None:
     """Write a PNG: per-layer gradient norms over steps (heatmap) and at a few steps (lines)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
+
+    from lmbasics._util.figures import new_figure, save_png
 
     if not history:
         raise LmbasicsError("nothing recorded: call step() after backward() at least once")
@@ -227,7 +224,8 @@ def plot_gradient_flow(
     norms = _matrix(history, "grad_norm", layers)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_norms = np.log10(norms)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig = new_figure((11, 4.2), dpi=90)
+    left, right = fig.subplots(1, 2)
     image = left.imshow(log_norms.T, aspect="auto", origin="lower", cmap="viridis",
                         interpolation="nearest")
     left.set_xlabel("training step")
@@ -245,7 +243,4 @@ def plot_gradient_flow(
     for axis in (left.yaxis, right.xaxis):
         axis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(title)
-    fig.tight_layout()
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png", dpi=90)
-    plt.close(fig)
+    save_png(fig, path)

@@ -1,6 +1,7 @@
 """PNG figures: every activation with its derivative, and one figure per experiment.
 
-Headless (Agg), small (dpi 80-90), written atomically. It does not do: interactive plots.
+Drawn on :func:`~lmbasics._util.figures.new_figure` (the Agg canvas, no pyplot: the user's
+backend is left alone), small (dpi 80), written atomically. It does not do: interactive plots.
 """
 
 from __future__ import annotations
@@ -9,13 +10,10 @@ import os
 from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from lmbasics._util.atomic import atomic_path
+from lmbasics._util.figures import new_figure, save_png
 from lmbasics.activations import functions
 from lmbasics.activations.report import measured_peak
 
@@ -25,16 +23,9 @@ __all__ = ["plot_dead", "plot_exploding", "plot_functions", "plot_gelu", "plot_r
 DPI = 80
 
 
-def _save(fig, path: str | os.PathLike[str]) -> None:
-    fig.tight_layout()
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png", dpi=DPI)
-    plt.close(fig)
-
-
 def _colours(names) -> dict[str, Any]:
     """Distinct colours: tab10, then black (the registry has 11 entries)."""
-    cmap = plt.get_cmap("tab10")
+    cmap = matplotlib.colormaps["tab10"]
     return {name: cmap(i) if i < 10 else "black" for i, name in enumerate(names)}
 
 
@@ -58,7 +49,8 @@ def plot_functions(path: str | os.PathLike[str]) -> None:
     entries = list(functions.ACTIVATIONS.values())
     cols = 4
     rows = -(-len(entries) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.1 * cols, 2.5 * rows), sharex=True)
+    fig = new_figure((3.1 * cols, 2.5 * rows), DPI)
+    axes = fig.subplots(rows, cols, sharex=True)
     for ax, entry in zip(axes.flat, entries):
         if entry.elementwise:
             y, dy, title = entry.forward(x), entry.derivative(x), entry.name
@@ -78,7 +70,7 @@ def plot_functions(path: str | os.PathLike[str]) -> None:
         ax.axis("off")
     axes.flat[0].legend(loc="upper left")
     fig.suptitle("activation functions f (solid) and derivatives f' (dashed)")
-    _save(fig, path)
+    save_png(fig, path)
 
 
 def plot_vanishing(results: dict[str, Any], path: str | os.PathLike[str]) -> None:
@@ -87,8 +79,8 @@ def plot_vanishing(results: dict[str, Any], path: str | os.PathLike[str]) -> Non
     names = list(runs)
     depths = list(next(iter(runs.values())))
     colours = _colours(names)
-    fig, axes = plt.subplots(1, len(ratios) + len(depths),
-                             figsize=(3.6 * (len(ratios) + len(depths)), 3.8))
+    fig = new_figure((3.6 * (len(ratios) + len(depths)), 3.8), DPI)
+    axes = fig.subplots(1, len(ratios) + len(depths))
     for ax, (init, per_name) in zip(axes, ratios.items()):
         for name in names:
             values = np.array([per_name[name][d] for d in depths], dtype=float)
@@ -111,12 +103,13 @@ def plot_vanishing(results: dict[str, Any], path: str | os.PathLike[str]) -> Non
         ax.set_ylim(0, 3.0)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=6, ncol=2)
-    _save(fig, path)
+    save_png(fig, path)
 
 
 def plot_remedies(results: dict[str, Any], path: str | os.PathLike[str], depth: int) -> None:
     """Training loss of the deep sigmoid/tanh nets, plain vs residual vs batch norm."""
-    fig, axes = plt.subplots(1, len(results), figsize=(5 * len(results), 3.6), squeeze=False)
+    fig = new_figure((5 * len(results), 3.6), DPI)
+    axes = fig.subplots(1, len(results), squeeze=False)
     for ax, (name, variants) in zip(axes[0], results.items()):
         colours = _colours(list(variants))
         for variant, entry in variants.items():
@@ -129,12 +122,13 @@ def plot_remedies(results: dict[str, Any], path: str | os.PathLike[str], depth: 
         ax.set_yscale("log")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    _save(fig, path)
+    save_png(fig, path)
 
 
 def plot_exploding(results: dict[str, Any], path: str | os.PathLike[str]) -> None:
     """‖∂L/∂h_t‖ through time per gain; training loss and gradient norm with/without clipping."""
-    fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
+    fig = new_figure((14, 3.8), DPI)
+    axes = fig.subplots(1, 3)
     for gain, runs in results["through_time"].items():
         values = np.array(runs)
         t = np.arange(1, values.shape[1] + 1)
@@ -158,12 +152,13 @@ def plot_exploding(results: dict[str, Any], path: str | os.PathLike[str]) -> Non
     for ax in axes:
         ax.grid(alpha=0.3, which="both")
     axes[1].legend(fontsize=8)
-    _save(fig, path)
+    save_png(fig, path)
 
 
 def plot_dead(results: dict[str, Any], path: str | os.PathLike[str]) -> None:
     """Peak dead and inactive fractions and test accuracy against the learning rate."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig = new_figure((10, 3.6), DPI)
+    axes = fig.subplots(1, 2)
     colours = _colours(list(results))
     for name, per_lr in results.items():
         lrs = [float(lr) for lr in per_lr]
@@ -184,13 +179,14 @@ def plot_dead(results: dict[str, Any], path: str | os.PathLike[str]) -> None:
     axes[1].set_ylabel("test accuracy (diverged runs left out)")
     axes[0].legend(fontsize=6, ncol=2)
     axes[1].legend(fontsize=7)
-    _save(fig, path)
+    save_png(fig, path)
 
 
 def plot_smooth(results: dict[str, Any], path: str | os.PathLike[str]) -> None:
     """Test accuracy per activation (digits, SST-2), and per-layer mean activation."""
     tasks = [key for key in ("digits", "sst2") if key in results]
-    fig, axes = plt.subplots(1, len(tasks) + 1, figsize=(4.2 * (len(tasks) + 1), 3.6))
+    fig = new_figure((4.2 * (len(tasks) + 1), 3.6), DPI)
+    axes = fig.subplots(1, len(tasks) + 1)
     for ax, task in zip(axes, tasks):
         names = list(results[task])
         for i, name in enumerate(names):
@@ -212,15 +208,16 @@ def plot_smooth(results: dict[str, Any], path: str | os.PathLike[str]) -> None:
     axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[-1].set_ylabel("mean activation (test set, trained)")
     axes[-1].legend(fontsize=8)
-    _save(fig, path)
+    save_png(fig, path)
 
 
 def plot_gelu(results: dict[str, Any], path: str | os.PathLike[str]) -> None:
     """|GELU(x) - GELU_tanh(x)| over the grid."""
-    fig, ax = plt.subplots(figsize=(6, 3.2))
+    fig = new_figure((6, 3.2), DPI)
+    ax = fig.subplots()
     ax.plot(results["error_curve"]["x"], results["error_curve"]["error"])
     ax.set_xlabel("x")
     ax.set_ylabel("|x Phi(x) - tanh approximation|")
     ax.set_title(f"max {results['max_abs_error']:.2e} at x = {results['at_x']:.3f}")
     ax.grid(alpha=0.3)
-    _save(fig, path)
+    save_png(fig, path)

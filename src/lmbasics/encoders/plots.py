@@ -1,8 +1,10 @@
-"""PNG plots of a comparison: one figure per axis, written atomically (Agg backend).
+"""PNG plots of a comparison: one figure per axis, written atomically.
 
 Agreement: accuracy by distance bin and by attractors (mean, error bars = std over seeds).
 Semantic and translation: bars with error bars. Speed: training/inference tokens/s and memory
-against sequence length, log-log. No interactive backends, no styling beyond labels.
+against sequence length, log-log. Drawn on :func:`~lmbasics._util.figures.new_figure` (Agg
+canvas, no pyplot, the user's backend untouched). No interactive backends, no styling beyond
+labels.
 """
 
 from __future__ import annotations
@@ -10,24 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+from lmbasics._util.figures import new_figure, save_png
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-
-from lmbasics._util.atomic import atomic_path
-
-
-def _save(figure: Any, path: Path) -> Path:
-    figure.tight_layout()
-    with atomic_path(path, suffix=".png") as tmp:
-        figure.savefig(tmp, dpi=110, format="png")
-    plt.close(figure)
-    return path
+DPI = 110
 
 
 def plot_agreement(results: dict[str, Any], path: Path) -> Path:
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
+    figure = new_figure((11, 4), DPI)
+    axes = figure.subplots(1, 2)
     for family, result in results["families"].items():
         for axis, key in zip(axes, ("by_distance", "by_attractors")):
             groups = result["test"][key]
@@ -45,7 +37,8 @@ def plot_agreement(results: dict[str, Any], path: Path) -> Path:
     axes[1].set(xlabel="attractors (4 = 4 or more)", ylabel="accuracy (%)", title="by attractors")
     axes[0].axhline(50, color="grey", lw=0.5)
     axes[0].legend()
-    return _save(figure, path)
+    save_png(figure, path)
+    return path
 
 
 def _bars(axis: Any, families: dict[str, Any], key: str, scale: float, title: str) -> None:
@@ -61,21 +54,26 @@ def _bars(axis: Any, families: dict[str, Any], key: str, scale: float, title: st
 
 
 def plot_semantic(results: dict[str, Any], path: Path) -> Path:
-    figure, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+    figure = new_figure((9, 3.5), DPI)
+    axes = figure.subplots(1, 2)
     for axis, task in zip(axes, ("wic", "sst2")):
         _bars(axis, results["families"], task, 100, f"{task} accuracy (%)")
         axis.axhline(100 * results["majority_baseline"][task], color="grey", lw=0.8, ls="--")
-    return _save(figure, path)
+    save_png(figure, path)
+    return path
 
 
 def plot_translation(results: dict[str, Any], path: Path) -> Path:
-    figure, axis = plt.subplots(figsize=(5, 3.5))
+    figure = new_figure((5, 3.5), DPI)
+    axis = figure.subplots()
     _bars(axis, results["families"], "bleu", 1.0, f"BLEU ({results['data']['source']})")
-    return _save(figure, path)
+    save_png(figure, path)
+    return path
 
 
 def plot_speed(results: dict[str, Any], path: Path) -> Path:
-    figure, axes = plt.subplots(1, 3, figsize=(14, 4))
+    figure = new_figure((14, 4), DPI)
+    axes = figure.subplots(1, 3)
     keys = (
         ("train_tokens_per_s", "training tokens/s"),
         ("inference_tokens_per_s", "inference tokens/s"),
@@ -89,7 +87,8 @@ def plot_speed(results: dict[str, Any], path: Path) -> Path:
             axis.set(xscale="log", yscale="log", xlabel="sequence length", ylabel=label)
     axes[0].legend()
     axes[0].set_title(f"{results['device']}, {results['threads']} thread(s)")
-    return _save(figure, path)
+    save_png(figure, path)
+    return path
 
 
 PLOTTERS = {

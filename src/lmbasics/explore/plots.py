@@ -10,8 +10,9 @@ identity: every word is equally unlike every other) beside the same matrix for t
 vectors (Bengio et al., *A Neural Probabilistic Language Model*, 2003, on distributed
 representations).
 
-Figures are built with :class:`matplotlib.figure.Figure` (no pyplot state, safe off the main
-thread) and written atomically. Not here: the web page's map, which the browser draws.
+Figures are built with :func:`~lmbasics._util.figures.new_figure` (a ``Figure`` on the Agg
+canvas: no pyplot state, safe off the main thread) and written atomically. Not here: the web
+page's map, which the browser draws.
 """
 
 from __future__ import annotations
@@ -24,12 +25,10 @@ from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from lmbasics._util.atomic import atomic_path
 from lmbasics._util.errors import LmbasicsError, UnknownWordError
+from lmbasics._util.figures import new_figure, save_png
 from lmbasics.explore.fonts import font_families, missing_cjk_font
 from lmbasics.explore.labels import place_labels
 from lmbasics.explore.projection import Projection, project, unit_rows
@@ -69,11 +68,6 @@ def _label_fonts(labels: list[str]) -> Iterator[None]:
         yield
 
 
-def _save(figure: Figure, out: str | os.PathLike[str]) -> None:
-    with atomic_path(out, suffix=".png") as tmp:
-        figure.savefig(tmp, format="png")
-
-
 def plot_map(
     kv: KeyedVectors,
     words: Sequence[str],
@@ -99,8 +93,8 @@ def plot_map(
     index = {word: i for i, word in enumerate(words)}
     size = min(16.0, 8.0 + len(words) / 25)
     with _label_fonts(words):
-        figure = Figure(figsize=(size * 1.2, size), dpi=110, layout="constrained")
-        FigureCanvasAgg(figure)  # label placement measures text with Agg's renderer
+        # on the Agg canvas: label placement measures text with Agg's renderer
+        figure = new_figure((size * 1.2, size), 110, layout="constrained")
         ax = figure.add_subplot()
         ax.scatter(points[:, 0], points[:, 1], s=14, color="0.35", zorder=2)
         # Room around the points for labels: they extend up and to the right of their points.
@@ -133,7 +127,7 @@ def plot_map(
         figure.canvas.draw()  # fixes the layout, so label boxes are measured where they will be
         figure.set_layout_engine("none")
         place_labels(ax, points, words, fontsize=9 if len(words) <= 60 else 7.5)
-        _save(figure, out)
+        save_png(figure, out)
     return projection
 
 
@@ -191,7 +185,7 @@ def plot_onehot(
     )
     side = min(14.0, 4.0 + 0.45 * k)
     with _label_fonts(words):
-        figure = Figure(figsize=(2 * side + 1.5, side + 1.0), dpi=110, layout="constrained")
+        figure = new_figure((2 * side + 1.5, side + 1.0), 110, layout="constrained")
         axes = figure.subplots(1, 2)
         image = None
         for ax, matrix, title in zip(axes, matrices, titles):
@@ -208,5 +202,5 @@ def plot_onehot(
         lines = memory.lines()
         figure.suptitle(f"One-hot vs distributed: {k} words of {source}\n{lines[0]}\n{lines[1]}",
                         fontsize=10)
-        _save(figure, out)
+        save_png(figure, out)
     return memory
