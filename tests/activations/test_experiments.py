@@ -50,33 +50,33 @@ def test_quick_experiments_write_report_plots_and_config(tmp_path, monkeypatch):
 
 def test_training_is_reproducible_from_the_seed():
     split = load_digits()
-    batcher, n_train, n_test = tensor_batcher(split)
+    data = tensor_batcher(split)
     runs = []
     for _ in range(2):
         torch.manual_seed(3)
         model = DeepMLP(64, 10, 16, 3, "rrelu")  # RReLU draws random slopes in training
-        runs.append(train_classifier(model, batcher, n_train, n_test, steps=15, lr=0.01,
+        runs.append(train_classifier(model, data, steps=15, lr=0.01,
                                      seed=3, log_every=5))
     assert runs[0] == runs[1]
 
 
 def test_clipping_bounds_the_update_and_divergence_is_reported():
     split = load_digits()
-    batcher, n_train, n_test = tensor_batcher(split)
+    data = tensor_batcher(split)
     torch.manual_seed(0)
     model = DeepMLP(64, 10, 16, 3, "relu", init_scale=3.0)
     before = torch.cat([p.detach().flatten() for p in model.parameters()])
-    result = train_classifier(model, batcher, n_train, n_test, steps=1, lr=1.0, momentum=0.0,
+    result = train_classifier(model, data, steps=1, lr=1.0, momentum=0.0,
                               clip_norm=0.1, seed=0)
     after = torch.cat([p.detach().flatten() for p in model.parameters()])
     assert result.grad_norm[0] > 0.1  # the logged norm is the one before clipping
     assert float((after - before).norm()) == pytest.approx(0.1, rel=1e-4)  # lr x clipped norm
     torch.manual_seed(0)
     model = DeepMLP(64, 10, 16, 3, "relu", init_scale=50.0)
-    result = train_classifier(model, batcher, n_train, n_test, steps=30, lr=1.0, seed=0)
+    result = train_classifier(model, data, steps=30, lr=1.0, seed=0)
     assert result.diverged and result.test_accuracy != result.test_accuracy  # NaN
     with pytest.raises(LmbasicsError, match="unknown optimizer"):
-        train_classifier(model, batcher, n_train, n_test, steps=1, lr=0.1, optimizer="lbfgs")
+        train_classifier(model, data, steps=1, lr=0.1, optimizer="lbfgs")
     with pytest.raises(LmbasicsError, match="cannot be a recurrent"):
         ElmanRNN(1, 4, 2, "glu")
     with pytest.raises(LmbasicsError, match="unknown init"):

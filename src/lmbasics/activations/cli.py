@@ -86,9 +86,8 @@ def _gradflow(args: argparse.Namespace) -> int:
     split = load_digits()
     model = DeepMLP(64, 10, args.width, args.depth, args.activation, residual=args.residual,
                     batchnorm=args.batchnorm, init=args.init)
-    batcher, n_train, n_test = tensor_batcher(split)
     with GradientFlowRecorder(model) as recorder:
-        result = train_classifier(model, batcher, n_train, n_test, steps=args.steps, lr=args.lr,
+        result = train_classifier(model, tensor_batcher(split), steps=args.steps, lr=args.lr,
                                   clip_norm=args.clip, seed=args.seed, recorder=recorder)
     title = (f"{args.activation}, {args.depth} layers{' + residual' if args.residual else ''}"
              f"{' + batchnorm' if args.batchnorm else ''}, lr {args.lr}")

@@ -66,7 +66,7 @@ def run_exploding(
             torch.manual_seed(seed)
             model = ElmanRNN(1, config.rnn_hidden, 10, "tanh", gain)
             through_time[str(gain)].append(hidden_gradient_norms(model, sequences))
-    batcher, n_train, n_test = tensor_batcher(sequences)
+    data = tensor_batcher(sequences)
     training: dict[str, list[dict[str, Any]]] = {}
     for label, clip in (("no clipping", None), (f"clip {config.clip_norm:g}", config.clip_norm)):
         training[label] = []
@@ -74,7 +74,7 @@ def run_exploding(
             torch.manual_seed(seed)
             model = ElmanRNN(1, config.rnn_hidden, 10, "tanh", config.rnn_gain)
             result = train_classifier(
-                model, batcher, n_train, n_test, steps=config.rnn_steps, lr=config.rnn_lr,
+                model, data, steps=config.rnn_steps, lr=config.rnn_lr,
                 momentum=config.momentum, batch_size=config.batch_size, clip_norm=clip,
                 seed=seed, log_every=config.log_every,
             )

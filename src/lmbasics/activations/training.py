@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -23,10 +24,18 @@ from lmbasics._util.errors import LmbasicsError
 from lmbasics.activations.data import Split, TextSplit
 from lmbasics.activations.gradflow import GradientFlowRecorder
 
-__all__ = ["Batcher", "RunResult", "bag_batcher", "tensor_batcher", "train_classifier"]
+__all__ = ["Batcher", "Batches", "RunResult", "bag_batcher", "tensor_batcher", "train_classifier"]
 
-# indices (B,) -> (model inputs, labels (B,))
+# indices (B,), train? -> (model inputs, labels (B,))
 Batcher = Callable[[torch.Tensor, bool], tuple[tuple[torch.Tensor, ...], torch.Tensor]]
+
+
+class Batches(NamedTuple):
+    """A data set as the training loop sees it: a batcher and the size of each split."""
+
+    batch: Batcher
+    n_train: int
+    n_test: int
 
 
 @dataclass
@@ -41,19 +50,19 @@ class RunResult:
     diverged: bool = False  # the loss became NaN or inf
 
 
-def tensor_batcher(split: Split) -> tuple[Batcher, int, int]:
-    """Batcher over ``split``'s tensors; returns (batcher, n_train, n_test)."""
+def tensor_batcher(split: Split) -> Batches:
+    """Batches over ``split``'s tensors."""
 
     def batch(indices: torch.Tensor, train: bool):
         if train:
             return (split.x_train[indices],), split.y_train[indices]
         return (split.x_test[indices],), split.y_test[indices]
 
-    return batch, len(split.y_train), len(split.y_test)
+    return Batches(batch, len(split.y_train), len(split.y_test))
 
 
-def bag_batcher(split: TextSplit) -> tuple[Batcher, int, int]:
-    """Batcher for :class:`~lmbasics.activations.networks.BagOfWordsMLP`: (ids, offsets)."""
+def bag_batcher(split: TextSplit) -> Batches:
+    """Batches for :class:`~lmbasics.activations.networks.BagOfWordsMLP`: (ids, offsets)."""
 
     def batch(indices: torch.Tensor, train: bool):
         sentences = split.train if train else split.test
@@ -64,7 +73,7 @@ def bag_batcher(split: TextSplit) -> tuple[Batcher, int, int]:
         ids = torch.from_numpy(np.concatenate(chosen))
         return (ids, torch.from_numpy(offsets)), labels[indices]
 
-    return batch, len(split.y_train), len(split.y_test)
+    return Batches(batch, len(split.y_train), len(split.y_test))
 
 
 @torch.no_grad()
@@ -82,9 +91,7 @@ def accuracy(model: nn.Module, batcher: Batcher, size: int, train: bool) -> floa
 
 def train_classifier(
     model: nn.Module,
-    batcher: Batcher,
-    n_train: int,
-    n_test: int,
+    data: Batches,
     *,
     steps: int,
     lr: float,
@@ -97,13 +104,14 @@ def train_classifier(
     on_log: Callable[[int], None] | None = None,
     optimizer: str = "sgd",
 ) -> RunResult:
-    """Train ``model`` with cross-entropy for ``steps`` minibatches; return its curves.
+    """Train ``model`` with cross-entropy for ``steps`` minibatches of ``data``; return its curves.
 
     ``optimizer`` is ``"sgd"`` (with ``momentum``) or ``"adam"`` (betas 0.9, 0.999).
     ``clip_norm`` rescales the whole gradient to at most that norm (Pascanu et al. 2013).
     ``recorder.step()`` is called after every backward when a recorder is given;
     ``on_log(step)`` after every logging interval (to measure the model mid-training).
     """
+    batcher, n_train, n_test = data
     generator = torch.Generator().manual_seed(seed)
     if optimizer not in ("sgd", "adam"):
         raise LmbasicsError(f"unknown optimizer {optimizer!r}; known: sgd, adam")

@@ -50,7 +50,7 @@ def _finite(model: torch.nn.Module) -> bool:
 
 def run_dead_relu(config: ExperimentConfig, split: Split, progress=print) -> dict[str, Any]:
     """Experiment 4: dead / inactive fractions of hidden units vs learning rate."""
-    batcher, n_train, n_test = tensor_batcher(split)
+    data = tensor_batcher(split)
     results: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for name in config.dead_activations:
         results[name] = {}
@@ -71,7 +71,7 @@ def run_dead_relu(config: ExperimentConfig, split: Split, progress=print) -> dic
 
                 measure(0)
                 result = train_classifier(
-                    model, batcher, n_train, n_test, steps=config.steps, lr=lr, momentum=0.0,
+                    model, data, steps=config.steps, lr=lr, momentum=0.0,
                     batch_size=config.batch_size, seed=seed, log_every=config.log_every,
                     on_log=measure,
                 )
@@ -89,7 +89,7 @@ def run_dead_relu(config: ExperimentConfig, split: Split, progress=print) -> dic
 
 def run_smooth(config: ExperimentConfig, split: Split, progress=print) -> dict[str, Any]:
     """Experiment 5: same MLP with each smooth activation, digits and (if given) SST-2."""
-    batcher, n_train, n_test = tensor_batcher(split)
+    data = tensor_batcher(split)
     digits: dict[str, list[dict[str, Any]]] = {}
     for name in config.smooth_activations:
         digits[name] = []
@@ -98,7 +98,7 @@ def run_smooth(config: ExperimentConfig, split: Split, progress=print) -> dict[s
             model = DeepMLP(64, 10, config.width, config.smooth_depth, name, init=config.init)
             at_init = unit_statistics(model, split.x_test)
             result = train_classifier(
-                model, batcher, n_train, n_test, steps=config.steps, lr=config.smooth_lr,
+                model, data, steps=config.steps, lr=config.smooth_lr,
                 momentum=config.momentum, batch_size=config.batch_size, seed=seed,
                 log_every=config.log_every,
             )
@@ -114,7 +114,7 @@ def run_smooth(config: ExperimentConfig, split: Split, progress=print) -> dict[s
     if config.sst2_dir is not None:
         sst2 = load_sst2(config.sst2_dir, max_train=config.sst2_max_train,
                          min_count=config.sst2_min_count)
-        text_batcher, n_train, n_test = bag_batcher(sst2)
+        sentences = bag_batcher(sst2)
         text: dict[str, list[dict[str, Any]]] = {}
         for name in config.smooth_activations:
             text[name] = []
@@ -123,7 +123,7 @@ def run_smooth(config: ExperimentConfig, split: Split, progress=print) -> dict[s
                 model = BagOfWordsMLP(len(sst2.vocab), config.sst2_embedding_dim, 2,
                                       config.width, config.sst2_depth, name, init=config.init)
                 result = train_classifier(
-                    model, text_batcher, n_train, n_test, steps=config.sst2_steps,
+                    model, sentences, steps=config.sst2_steps,
                     lr=config.sst2_lr, momentum=config.momentum, batch_size=config.batch_size,
                     seed=seed, log_every=config.log_every, optimizer=config.sst2_optimizer,
                 )
@@ -131,7 +131,8 @@ def run_smooth(config: ExperimentConfig, split: Split, progress=print) -> dict[s
             progress(f"smooth: SST-2 {name}: test accuracy "
                      f"{[r['test_accuracy'] for r in text[name]]}")
         results["sst2"] = text
-        results["sst2_sizes"] = {"train": n_train, "test": n_test, "vocab": len(sst2.vocab)}
+        results["sst2_sizes"] = {"train": sentences.n_train, "test": sentences.n_test,
+                                 "vocab": len(sst2.vocab)}
     return results
 
 

@@ -54,12 +54,12 @@ def _best_run(
     build, split: Split, config: ExperimentConfig, seed: int, learning_rates
 ) -> dict[str, Any]:
     """Train a fresh ``build()`` at each learning rate; keep the lowest final training loss."""
-    batcher, n_train, n_test = tensor_batcher(split)
+    data = tensor_batcher(split)
     best: dict[str, Any] | None = None
     for lr in learning_rates:
         torch.manual_seed(seed)
         result = train_classifier(
-            build(), batcher, n_train, n_test, steps=config.steps, lr=lr,
+            build(), data, steps=config.steps, lr=lr,
             momentum=config.momentum, batch_size=config.batch_size, seed=seed,
             log_every=config.log_every,
         )
