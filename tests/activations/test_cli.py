@@ -32,9 +32,6 @@ def test_activations_wing_is_registered():
         (["eval", "glu", "1", "2"], "glu is not element-wise"),
         (["plot", "-o", "functions.txt"], "must be a .png"),
         (["gradflow", "--activation", "relux"], "did you mean 'relu'"),
-        (["gradflow", "--lr", "-1"], "--lr must be a finite number > 0"),
-        (["gradflow", "--lr", "nan"], "--lr must be a finite number > 0"),
-        (["gradflow", "--depth", "0"], "must be >= 1"),
         (["experiments", "--out", "OUT", "--set", "nosuch=1"], "unknown config field 'nosuch'"),
         (["experiments", "--out", "OUT", "--set", "steps"], "--set needs name=value"),
         (["experiments", "--out", "OUT", "--set", 'activations=["relu","swishy"]'],
@@ -54,6 +51,22 @@ def test_usage_errors_exit_2(main, capsys):
     assert main(["activations"]) == 2
     assert main(["activations", "eval", "relu", "abc"]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--lr", "-1"], "argument --lr: must be a finite number > 0, got -1"),
+        (["--lr", "nan"], "argument --lr: must be a finite number > 0, got nan"),
+        (["--clip", "0"], "argument --clip: must be a finite number > 0, got 0"),
+        (["--depth", "0"], "argument --depth: must be > 0, got 0"),
+        (["--threads", "two"], "argument --threads: expected an integer, got 'two'"),
+    ],
+)
+def test_gradflow_numbers_must_be_positive(main, capsys, argv, message):
+    assert main(["activations", "gradflow", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
 
 
 def test_list_eval_and_plot(main, tmp_path, capsys):

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
 
+from lmbasics._util.arguments import positive_float, positive_int
 from lmbasics._util.atomic import atomic_write_text
 from lmbasics._util.errors import LmbasicsError
 
@@ -21,11 +21,6 @@ def _png(path: str) -> Path:
     if not path.lower().endswith(".png"):
         raise LmbasicsError(f"output must be a .png file, got {path!r}")
     return Path(path)
-
-
-def _positive(value: float, name: str) -> None:
-    if not math.isfinite(value) or value <= 0:
-        raise LmbasicsError(f"{name} must be a finite number > 0, got {value}")
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -62,11 +57,6 @@ def _plot(args: argparse.Namespace) -> int:
 
 def _gradflow(args: argparse.Namespace) -> int:
     out = _png(args.output)
-    _positive(args.lr, "--lr")
-    if args.clip is not None:
-        _positive(args.clip, "--clip")
-    if min(args.depth, args.width, args.steps, args.threads) < 1:
-        raise LmbasicsError("--depth, --width, --steps and --threads must be >= 1")
     from lmbasics.activations.functions import get
 
     get(args.activation)
@@ -166,16 +156,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("gradflow", help="train a deep MLP on digits; plot per-layer grad norms")
     p.add_argument("-o", "--output", default="gradflow.png")
     p.add_argument("--activation", default="sigmoid")
-    p.add_argument("--depth", type=int, default=20)
-    p.add_argument("--width", type=int, default=64)
-    p.add_argument("--steps", type=int, default=100)
-    p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--depth", type=positive_int, default=20)
+    p.add_argument("--width", type=positive_int, default=64)
+    p.add_argument("--steps", type=positive_int, default=100)
+    p.add_argument("--lr", type=positive_float, default=0.01)
     p.add_argument("--init", choices=("default", "lecun", "he"), default="he")
     p.add_argument("--residual", action="store_true")
     p.add_argument("--batchnorm", action="store_true")
-    p.add_argument("--clip", type=float, default=None, help="clip the gradient norm to this")
+    p.add_argument("--clip", type=positive_float, default=None, help="clip the gradient norm to this")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads", type=positive_int, default=1)
     p.set_defaults(handler=_gradflow)
 
     p = verbs.add_parser("experiments", help="run experiments 1-6; write plots and a report")

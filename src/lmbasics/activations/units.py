@@ -13,8 +13,8 @@ It does not do: plotting or verdicts.
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from lmbasics._util.errors import LmbasicsError
+from lmbasics._util.timing import median_seconds
 from lmbasics.activations import functions
 from lmbasics.activations.config import ExperimentConfig
 from lmbasics.activations.data import Split, load_sst2
@@ -136,16 +137,6 @@ def run_smooth(config: ExperimentConfig, split: Split, progress=print) -> dict[s
     return results
 
 
-def _median_seconds(fn, x, repeats: int) -> float:
-    fn(x)  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn(x)
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
-
-
 def gelu_approximation(config: ExperimentConfig) -> dict[str, Any]:
     """Experiment 6: the tanh approximation's error, then (only if it is right) its speed."""
     grid = np.linspace(-10.0, 10.0, config.gelu_grid)
@@ -171,7 +162,7 @@ def gelu_approximation(config: ExperimentConfig) -> dict[str, Any]:
         got = np.asarray(fn(inputs), dtype=np.float64)
         if not np.allclose(got, expected, atol=1e-3, rtol=1e-3):
             raise LmbasicsError(f"gelu speed check: {label} disagrees with the reference")
-        seconds[label] = _median_seconds(fn, inputs, config.speed_repeats)
+        seconds[label] = median_seconds(partial(fn, inputs), config.speed_repeats)
     return {
         "max_abs_error": float(error[worst]),
         "at_x": float(grid[worst]),

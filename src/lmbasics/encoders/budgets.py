@@ -9,7 +9,7 @@ number of seeds — so that only the family differs between runs on an axis.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from lmbasics._util.errors import LmbasicsError
@@ -39,7 +39,6 @@ class Budget:
     speed_lengths: tuple[int, ...]  # sequence lengths timed
     speed_tokens: int  # tokens per timed batch (batch size = speed_tokens // length, >= 1)
     speed_repeats: int  # timed repetitions (the median is reported)
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

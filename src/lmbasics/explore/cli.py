@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from lmbasics._util.arguments import positive_int
 from lmbasics._util.errors import LmbasicsError
 from lmbasics._util.tokenizers import TOKENIZERS
 from lmbasics.explore.projection import METHODS
@@ -50,13 +51,6 @@ def _arrow_pairs(text: str | None) -> list[tuple[str, str]]:
             raise LmbasicsError(f"--arrows takes pairs like king:queen,man:woman; got {item!r}")
         pairs.append((parts[0], parts[1]))
     return pairs
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _port(text: str) -> int:
@@ -133,7 +127,7 @@ def register(subparsers: Any) -> None:
     plot.add_argument("-o", "--output", required=True, help="PNG to write")
     chosen = plot.add_mutually_exclusive_group()
     chosen.add_argument("--words", help="comma-separated words to plot")
-    chosen.add_argument("--top", type=_positive, default=50,
+    chosen.add_argument("--top", type=positive_int, default=50,
                         help="plot the N most frequent words (default: 50)")
     plot.add_argument("--method", choices=METHODS, default="pca", help="projection (default: pca)")
     plot.add_argument("--arrows", help="analogy arrows a:b,c:d (e.g. king:queen,man:woman)")

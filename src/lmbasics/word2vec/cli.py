@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from lmbasics._util.arguments import positive_int
 from lmbasics._util.atomic import atomic_write_text
 from lmbasics._util.errors import LmbasicsError
 
@@ -19,16 +20,6 @@ from lmbasics._util.errors import LmbasicsError
 _DEMO_NEIGHBOURS = ("经济", "足球", "春节", "教师", "电脑", "北京")
 # China : Beijing :: Japan : ?  (Tokyo, 东京; a 1M-word corpus gets few analogies right)
 _DEMO_ANALOGIES = (("中国", "北京", "日本"),)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {value}")
-    return value
 
 
 def _non_negative_float(text: str) -> float:
@@ -45,20 +36,20 @@ def _add_training_flags(parser: argparse.ArgumentParser, epochs: int = 5) -> Non
     parser.add_argument("--model", choices=("skipgram", "cbow"), default="skipgram")
     parser.add_argument("--loss", choices=("ns", "hs", "softmax"), default="ns",
                         help="output layer: negative sampling, hierarchical or full softmax")
-    parser.add_argument("--dim", type=_positive_int, default=100, help="vector size")
-    parser.add_argument("--window", type=_positive_int, default=5)
-    parser.add_argument("--negative", type=_positive_int, default=5, help="noise words (ns)")
+    parser.add_argument("--dim", type=positive_int, default=100, help="vector size")
+    parser.add_argument("--window", type=positive_int, default=5)
+    parser.add_argument("--negative", type=positive_int, default=5, help="noise words (ns)")
     parser.add_argument("--no-shared-negatives", action="store_true",
                         help="skipgram+ns: fresh noise words per (centre, context) pair as in "
                              "word2vec.c (default: one set per centre word, faster)")
-    parser.add_argument("--min-count", type=_positive_int, default=5)
-    parser.add_argument("--max-final-vocab", type=_positive_int, default=None)
+    parser.add_argument("--min-count", type=positive_int, default=5)
+    parser.add_argument("--max-final-vocab", type=positive_int, default=None)
     parser.add_argument("--sample", type=_non_negative_float, default=1e-3)
     parser.add_argument("--alpha", type=_non_negative_float, default=None,
                         help="initial learning rate (default 0.025 skipgram, 0.05 cbow)")
     parser.add_argument("--min-alpha", type=_non_negative_float, default=1e-4)
-    parser.add_argument("--epochs", type=_positive_int, default=epochs)
-    parser.add_argument("--threads", type=_positive_int, default=2)
+    parser.add_argument("--epochs", type=positive_int, default=epochs)
+    parser.add_argument("--threads", type=positive_int, default=2)
     parser.add_argument("--seed", type=int, default=1)
 
 
@@ -231,7 +222,7 @@ def register(subparsers: Any) -> None:
     similar = subparsers.add_parser("similar", help="nearest neighbours of a word")
     similar.add_argument("vectors")
     similar.add_argument("word")
-    similar.add_argument("-n", type=_positive_int, default=10)
+    similar.add_argument("-n", type=positive_int, default=10)
     similar.set_defaults(handler=cmd_similar)
 
     analogy = subparsers.add_parser("analogy", help="A is to B as C is to ?")
@@ -239,19 +230,19 @@ def register(subparsers: Any) -> None:
     analogy.add_argument("a")
     analogy.add_argument("b")
     analogy.add_argument("c")
-    analogy.add_argument("-n", type=_positive_int, default=5)
+    analogy.add_argument("-n", type=positive_int, default=5)
     analogy.set_defaults(handler=cmd_analogy)
 
     evaluate = subparsers.add_parser("evaluate", help="analogy accuracy and word-pair Spearman")
     evaluate.add_argument("vectors")
     evaluate.add_argument("--analogies", help="questions-words.txt format")
     evaluate.add_argument("--pairs", help="word1<TAB>word2<TAB>score (WordSim-353 format)")
-    evaluate.add_argument("--restrict-vocab", type=_positive_int, default=300000)
+    evaluate.add_argument("--restrict-vocab", type=positive_int, default=300000)
     evaluate.set_defaults(handler=cmd_evaluate)
 
     demo = subparsers.add_parser("demo", help="train on the embedded corpus and show results")
-    demo.add_argument("--epochs", type=_positive_int, default=10)
-    demo.add_argument("--threads", type=_positive_int, default=2)
+    demo.add_argument("--epochs", type=positive_int, default=10)
+    demo.add_argument("--threads", type=positive_int, default=2)
     demo.add_argument("-o", "--output", help="also save the vectors here")
     demo.set_defaults(handler=cmd_demo)
 

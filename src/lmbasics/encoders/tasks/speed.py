@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import statistics
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
 
 from lmbasics._util.errors import LmbasicsError
+from lmbasics._util.timing import median_seconds
 from lmbasics.encoders.base import Encoder
 from lmbasics.encoders.budgets import Budget
 from lmbasics.encoders.config import EncoderConfig, TransformerConfig
@@ -52,18 +51,9 @@ def sequential_steps_per_layer(family: str, length: int) -> int:
     return length if family in ("lstm", "gru") else 1
 
 
-def _median_seconds(work: Callable[[], None], repeats: int, device: torch.device) -> float:
-    work()  # warm-up: allocator, kernel selection
-    times = []
-    for _ in range(repeats):
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        work()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def _synchronize(device: torch.device) -> Callable[[], None] | None:
+    """What waits for ``device``'s queued work (nothing to wait for on the CPU)."""
+    return torch.cuda.synchronize if device.type == "cuda" else None
 
 
 def time_inference(encoder: Encoder, ids: torch.Tensor, mask: torch.Tensor, repeats: int) -> float:
@@ -74,7 +64,7 @@ def time_inference(encoder: Encoder, ids: torch.Tensor, mask: torch.Tensor, repe
         with torch.inference_mode():
             encoder(ids, mask)
 
-    return _median_seconds(work, repeats, ids.device)
+    return median_seconds(work, repeats, _synchronize(ids.device))
 
 
 def time_training(encoder: Encoder, ids: torch.Tensor, mask: torch.Tensor, repeats: int) -> float:
@@ -88,7 +78,7 @@ def time_training(encoder: Encoder, ids: torch.Tensor, mask: torch.Tensor, repea
         loss.backward()
         optimizer.step()
 
-    return _median_seconds(work, repeats, ids.device)
+    return median_seconds(work, repeats, _synchronize(ids.device))
 
 
 def activation_bytes(encoder: Encoder, ids: torch.Tensor, mask: torch.Tensor) -> int:
