@@ -54,3 +54,25 @@ def test_median_seconds_warms_up_then_takes_the_median(monkeypatch) -> None:
     events.clear()
     assert timing.median_seconds(work, 3, synchronize=lambda: events.append("sync")) == 4.0
     assert events == ["work"] + ["sync", "work", "sync"] * 3
+
+
+def test_verdict_words_and_how_parts_add_up() -> None:
+    from lmbasics._util import verdicts as v
+
+    assert len(set(v.VERDICTS)) == 5
+    assert (v.holds(True), v.holds(False)) == (v.CONFIRMED, v.REFUTED)
+    assert [v.from_sign(s) for s in (1, 0, -1)] == [v.CONFIRMED, v.INCONCLUSIVE, v.REFUTED]
+    # a claim of several parts needs them all
+    assert v.all_parts([v.CONFIRMED, v.CONFIRMED]) == v.CONFIRMED
+    assert v.all_parts([v.CONFIRMED, v.REFUTED, v.INCONCLUSIVE]) == v.REFUTED
+    assert v.all_parts([v.CONFIRMED, v.INCONCLUSIVE]) == v.INCONCLUSIVE
+    assert v.all_parts([v.CONFIRMED, v.NOT_MEASURED]) == v.NOT_MEASURED
+    assert v.all_parts([]) == v.NOT_MEASURED
+    # a claim tested in several settings can hold in some
+    assert v.each_setting([v.CONFIRMED, v.CONFIRMED]) == v.CONFIRMED
+    assert v.each_setting([v.CONFIRMED, v.REFUTED]) == v.PARTLY
+    assert v.each_setting([v.INCONCLUSIVE, v.CONFIRMED]) == v.PARTLY
+    assert v.each_setting([v.INCONCLUSIVE, v.REFUTED]) == v.REFUTED
+    assert v.each_setting([v.INCONCLUSIVE]) == v.INCONCLUSIVE
+    assert v.each_setting([v.CONFIRMED, v.NOT_MEASURED]) == v.NOT_MEASURED
+    assert v.each_setting(iter([v.CONFIRMED])) == v.CONFIRMED

@@ -19,8 +19,8 @@ def test_rules() -> None:
     assert v.close(s(0.70, 0.002), s(0.80, 0.002), 0.02) == v.REFUTED
     assert v.far_faster(3.0) == v.CONFIRMED and v.far_faster(1.0) == v.REFUTED
     assert v.far_faster(1.5) == v.INCONCLUSIVE
-    assert v.combine([v.CONFIRMED, v.REFUTED]) == v.REFUTED
-    assert v.combine([v.CONFIRMED, v.INCONCLUSIVE]) == v.INCONCLUSIVE
+    assert v.all_parts([v.CONFIRMED, v.REFUTED]) == v.REFUTED
+    assert v.all_parts([v.CONFIRMED, v.INCONCLUSIVE]) == v.INCONCLUSIVE
 
 
 def semantic(cnn: float, lstm: float, transformer: float) -> dict:
@@ -47,7 +47,7 @@ def test_semantic_claims_follow_the_numbers() -> None:
 def test_missing_axes_are_not_measured() -> None:
     rows = v.all_claims({})
     assert len(rows) == 8
-    assert {row["verdict"] for row in rows} == {v.MISSING}
+    assert {row["verdict"] for row in rows} == {v.NOT_MEASURED}
 
 
 def test_speed_claim_uses_the_longest_length() -> None:

@@ -23,7 +23,7 @@ import torch
 
 from lmbasics._util.atomic import atomic_write_text
 from lmbasics._util.errors import LmbasicsError
-from lmbasics.activations import plots, report
+from lmbasics.activations import plots, report, verdicts
 from lmbasics.activations.config import ExperimentConfig
 from lmbasics.activations.data import load_digits, load_digits_sequences
 from lmbasics.activations.exploding import run_exploding
@@ -111,7 +111,7 @@ def run_experiments(
     atomic_write_text(out / "config.json", json.dumps(config_dict, indent=2) + "\n")
     atomic_write_text(out / "results.json", json.dumps({"meta": meta, **results}) + "\n")
     write_outputs(results, config_dict, meta, out, report_file)
-    return {"results": results, "claims": report.claims(results, config_dict), "meta": meta}
+    return {"results": results, "claims": verdicts.claims(results, config_dict), "meta": meta}
 
 
 def rerender(
@@ -131,7 +131,7 @@ def rerender(
     meta = saved.pop("meta")
     report_file = Path(report_path) if report_path is not None else out / "activations.md"
     write_outputs(saved, config_dict, meta, out, report_file)
-    return report.claims(saved, config_dict)
+    return verdicts.claims(saved, config_dict)
 
 
 def write_outputs(

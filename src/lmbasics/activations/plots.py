@@ -15,7 +15,7 @@ from matplotlib.ticker import MaxNLocator
 
 from lmbasics._util.figures import new_figure, save_png
 from lmbasics.activations import functions
-from lmbasics.activations.report import measured_peak
+from lmbasics.activations.verdicts import measured_peak
 
 __all__ = ["plot_dead", "plot_exploding", "plot_functions", "plot_gelu", "plot_remedies",
            "plot_smooth", "plot_vanishing"]

@@ -1,5 +1,8 @@
 """The seed's claims, judged from measured numbers: confirmed, refuted or inconclusive.
 
+The words (and the rule for a claim of several parts) are the house's, shared with the
+activations report: :mod:`lmbasics._util.verdicts`.
+
 A comparison of two families uses the difference of their means d and its standard error
 se = sqrt(s_a^2 / n_a + s_b^2 / n_b) over seeds (floored by the binomial error of the test set
 for accuracies), and a minimum effect that counts as "clearly" (2 accuracy points, 1 BLEU):
@@ -12,7 +15,8 @@ for accuracies), and a minimum effect that counts as "clearly" (2 accuracy point
 anything else is inconclusive. A claim is also inconclusive when a family it calls better (both,
 for "close") did not learn: accuracy less than 5 points (or 2 standard errors) above the
 majority baseline, or under 5 BLEU.
-A claim of several parts is refuted if one part is, confirmed if all are.
+A claim of several parts is refuted if one part is, confirmed if all are
+(:func:`~lmbasics._util.verdicts.all_parts`).
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-CONFIRMED, REFUTED, INCONCLUSIVE, MISSING = "confirmed", "refuted", "inconclusive", "not measured"
+from lmbasics._util.verdicts import CONFIRMED, INCONCLUSIVE, NOT_MEASURED, REFUTED, all_parts
+
 RNN_FAMILIES = ("lstm", "gru")
 LEARNED_MARGIN = 0.05  # accuracy above the majority baseline that counts as having learned
 LEARNED_BLEU = 5.0  # BLEU that counts as having learned to translate
@@ -50,14 +55,6 @@ def close(a: dict[str, Any], b: dict[str, Any], effect: float, floor: float = 0.
 
 def far_faster(ratio: float) -> str:
     return CONFIRMED if ratio >= 2 else REFUTED if ratio < 1.2 else INCONCLUSIVE
-
-
-def combine(parts: list[str]) -> str:
-    if not parts or MISSING in parts:
-        return MISSING
-    if REFUTED in parts:
-        return REFUTED
-    return CONFIRMED if all(p == CONFIRMED for p in parts) else INCONCLUSIVE
 
 
 def binomial_floor(accuracy: float, count: int) -> float:
@@ -103,7 +100,7 @@ def semantic_claims(results: dict[str, Any] | None) -> list[dict[str, str]]:
     families = (results or {}).get("families", {})
     rnn = _rnn(families)
     if not results or rnn is None or not {"cnn", "transformer"} <= set(families):
-        return [_row(n, "semantic", MISSING, "axis or family not run") for n in names]
+        return [_row(n, "semantic", NOT_MEASURED, "axis or family not run") for n in names]
     score = {f: families[f]["mean"] for f in ("cnn", rnn, "transformer")}
     evidence = ", ".join(f"{f} {_fmt(s)}" for f, s in score.items()) + " (mean of WiC, SST-2 %)"
     baseline = sum(results["majority_baseline"].values()) / 2
@@ -111,7 +108,7 @@ def semantic_claims(results: dict[str, Any] | None) -> list[dict[str, str]]:
     floor = binomial_floor(max(s["mean"] for s in score.values()), test_size) / 2  # 2-task mean
     learned = {f: learned_accuracy(s, baseline, floor) for f, s in score.items()}
     first = gate(
-        combine([clearly_better(score["transformer"], score[f], 0.02, floor) for f in ("cnn", rnn)]),
+        all_parts([clearly_better(score["transformer"], score[f], 0.02, floor) for f in ("cnn", rnn)]),
         learned,
         ["transformer"],
     )
@@ -132,7 +129,7 @@ def agreement_claims(results: dict[str, Any] | None) -> list[dict[str, str]]:
     families = (results or {}).get("families", {})
     rnn = _rnn(families)
     if not results or rnn is None or not {"cnn", "transformer"} <= set(families):
-        return [_row(n, "agreement", MISSING, "axis or family not run") for n in names]
+        return [_row(n, "agreement", NOT_MEASURED, "axis or family not run") for n in names]
     test = {f: families[f]["test"] for f in ("cnn", rnn, "transformer")}
     overall = {f: t["accuracy"] for f, t in test.items()}
     long = {f: t["long"] for f, t in test.items()}
@@ -144,7 +141,7 @@ def agreement_claims(results: dict[str, Any] | None) -> list[dict[str, str]]:
     text += _not_learned(learned, f"majority baseline {100 * baseline:.1f} + 5 points")
     long_text = ", ".join(f"{f} {_fmt(s)}" for f, s in long.items()) + f" (% of {long_count} > 13)"
     weakest = gate(
-        combine([clearly_better(overall[f], overall["cnn"], 0.02, floor) for f in (rnn, "transformer")]),
+        all_parts([clearly_better(overall[f], overall["cnn"], 0.02, floor) for f in (rnn, "transformer")]),
         learned,
         [rnn, "transformer"],
     )
@@ -167,12 +164,12 @@ def translation_claims(results: dict[str, Any] | None) -> list[dict[str, str]]:
     families = (results or {}).get("families", {})
     rnn = _rnn(families)
     if not results or rnn is None or not {"cnn", "transformer"} <= set(families):
-        return [_row(n, "translation", MISSING, "axis or family not run") for n in names]
+        return [_row(n, "translation", NOT_MEASURED, "axis or family not run") for n in names]
     score = {f: families[f]["bleu"] for f in ("cnn", rnn, "transformer")}
     text = ", ".join(f"{f} {_fmt(s, 1.0)}" for f, s in score.items()) + " (BLEU)"
     learned = {f: s["mean"] >= LEARNED_BLEU for f, s in score.items()}
     best = gate(
-        combine([clearly_better(score["transformer"], score[f], 1.0) for f in ("cnn", rnn)]),
+        all_parts([clearly_better(score["transformer"], score[f], 1.0) for f in ("cnn", rnn)]),
         learned,
         ["transformer"],
     )
@@ -189,11 +186,11 @@ def speed_claims(results: dict[str, Any] | None) -> list[dict[str, str]]:
     families = (results or {}).get("families", {})
     rnn = _rnn(families)
     if not results or rnn is None or not {"cnn", "transformer"} <= set(families):
-        return [_row(name, "speed", MISSING, "axis or family not run")]
+        return [_row(name, "speed", NOT_MEASURED, "axis or family not run")]
     length = max(families[rnn], key=int)
     rate = {f: families[f][length]["train_tokens_per_s"] for f in ("cnn", rnn, "transformer")}
     ratios = {f: rate[f] / rate[rnn] for f in ("cnn", "transformer")}
-    verdict = combine([far_faster(r) for r in ratios.values()])
+    verdict = all_parts([far_faster(r) for r in ratios.values()])
     text = (
         f"T={length}, {results['device']}, {results['threads']} thread(s): "
         + ", ".join(f"{f} {r:.0f} tok/s" for f, r in rate.items())
