@@ -7,9 +7,13 @@ all, :mod:`.keyedvectors` holds and queries the result, :mod:`.io` reads and wri
 :mod:`.evaluate` measures it.
 """
 
+from lmbasics.word2vec.callbacks import CallbackAny2Vec
 from lmbasics.word2vec.config import Word2VecConfig
 from lmbasics.word2vec.corpus import LineSentence, PathLineSentences
 from lmbasics.word2vec.keyedvectors import KeyedVectors
 from lmbasics.word2vec.model import Word2Vec
 
-__all__ = ["KeyedVectors", "LineSentence", "PathLineSentences", "Word2Vec", "Word2VecConfig"]
+__all__ = [
+    "CallbackAny2Vec", "KeyedVectors", "LineSentence", "PathLineSentences", "Word2Vec",
+    "Word2VecConfig",
+]
