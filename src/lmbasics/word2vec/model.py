@@ -335,8 +335,7 @@ class Word2Vec:
                 self.wv.counts[index] += count
         rng = np.random.default_rng([self.config.seed, old_size])
         vectors = ((rng.random((len(new), size), dtype=np.float32) * 2 - 1) / size)
-        self.wv.add_vectors([words[i] for i in new], vectors.astype(self.wv.vectors.dtype),
-                            counts[new])
+        self.wv.add_vectors([words[i] for i in new], vectors, extras={"count": counts[new]})
         if corpus is not None:
             remap_corpus(corpus, np.array([known.get(word, -1) for word in words], np.int32))
         config = self.config
