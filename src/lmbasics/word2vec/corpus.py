@@ -8,8 +8,8 @@ without ever holding the line in memory: files are read in 1 MiB blocks and cut 
 whitespace, which never splits a UTF-8 character.
 
 Gzip, bzip2 and xz are detected by their magic bytes, not the file name. Invalid UTF-8 is
-replaced with U+FFFD; the number of affected lines is counted (``stats.invalid_utf8_lines``) and reported once by the
-caller. A file that looks binary (NUL bytes in its first block) is rejected.
+replaced with U+FFFD; the number of affected lines is counted (``stats.invalid_utf8_lines``) and
+reported once by the caller. A file that looks binary (NUL bytes in its first block) is rejected.
 
 Not here: vocabulary counting and integer encoding (:mod:`lmbasics.word2vec.vocab`).
 """
