@@ -21,6 +21,8 @@ _EXPORTS = {
     "Word2VecConfig": "lmbasics.word2vec.config",
     "KeyedVectors": "lmbasics.word2vec.keyedvectors",
     "LineSentence": "lmbasics.word2vec.corpus",
+    "PathLineSentences": "lmbasics.word2vec.corpus",
+    "CallbackAny2Vec": "lmbasics.word2vec.callbacks",
     "LmbasicsError": "lmbasics._util.errors",
 }
 

@@ -13,6 +13,7 @@ CLI's ``--help``) loads neither numba nor the kernels until a name is used.
 from lmbasics._util.lazy import lazy_exports
 
 _EXPORTS = {
+    "CallbackAny2Vec": "lmbasics.word2vec.callbacks",
     "KeyedVectors": "lmbasics.word2vec.keyedvectors",
     "LineSentence": "lmbasics.word2vec.corpus",
     "PathLineSentences": "lmbasics.word2vec.corpus",
