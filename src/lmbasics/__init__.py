@@ -11,10 +11,7 @@ Public names are imported lazily so that ``import lmbasics`` stays fast and does
 PyTorch for word2vec users.
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
+from lmbasics._util.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -24,17 +21,10 @@ _EXPORTS = {
     "Word2VecConfig": "lmbasics.word2vec.config",
     "KeyedVectors": "lmbasics.word2vec.keyedvectors",
     "LineSentence": "lmbasics.word2vec.corpus",
+    "PathLineSentences": "lmbasics.word2vec.corpus",
+    "CallbackAny2Vec": "lmbasics.word2vec.callbacks",
     "LmbasicsError": "lmbasics._util.errors",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'lmbasics' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

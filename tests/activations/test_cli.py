@@ -14,13 +14,12 @@ from lmbasics import cli
 
 
 @pytest.fixture
-def main(monkeypatch):
-    monkeypatch.setattr(cli, "_WINGS", ("lmbasics.activations.cli",))
+def main():
     return cli.main
 
 
 def test_activations_wing_is_registered():
-    assert "lmbasics.activations.cli" in cli._WINGS
+    assert cli.VERBS["activations"][0] == "lmbasics.activations.cli"
 
 
 @pytest.mark.parametrize(

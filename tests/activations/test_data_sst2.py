@@ -56,8 +56,7 @@ def test_smooth_experiment_learns_sst2_above_chance(sst2_dir):
         assert len(accuracies) == 3 and np.mean(accuracies) > 0.57
 
 
-def test_quick_cli_run_with_sst2_reports_it(sst2_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "_WINGS", ("lmbasics.activations.cli",))
+def test_quick_cli_run_with_sst2_reports_it(sst2_dir, tmp_path):
     out = tmp_path / "out"
     argv = ["activations", "experiments", "--out", str(out), "--quick", "--silent",
             "--sst2", str(sst2_dir)]

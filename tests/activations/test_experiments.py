@@ -16,8 +16,7 @@ from lmbasics.activations.networks import DeepMLP, ElmanRNN
 from lmbasics.activations.training import tensor_batcher, train_classifier
 
 
-def test_quick_experiments_write_report_plots_and_config(tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "_WINGS", ("lmbasics.activations.cli",))
+def test_quick_experiments_write_report_plots_and_config(tmp_path):
     out, report = tmp_path / "act", tmp_path / "docs" / "activations.md"
     argv = ["activations", "experiments", "--out", str(out), "--report", str(report),
             "--quick", "--silent"]

@@ -8,18 +8,17 @@
 - :mod:`~lmbasics.activations.experiments`: the six experiments behind
   ``docs/activations.md``.
 
-Names that need PyTorch are imported lazily, so ``from lmbasics.activations import get``
-works without loading torch.
+Every name is imported on first use (PEP 562), so ``from lmbasics.activations import get``
+works without loading torch, and ``import lmbasics.activations`` loads nothing heavy.
 """
 
-from __future__ import annotations
+from lmbasics._util.lazy import lazy_exports
 
-import importlib
-from typing import Any
-
-from lmbasics.activations.functions import ACTIVATIONS, Activation, get, names
-
-_LAZY = {
+_EXPORTS = {
+    "ACTIVATIONS": "lmbasics.activations.functions",
+    "Activation": "lmbasics.activations.functions",
+    "get": "lmbasics.activations.functions",
+    "names": "lmbasics.activations.functions",
     "make": "lmbasics.activations.modules",
     "Swish": "lmbasics.activations.modules",
     "GLU": "lmbasics.activations.modules",
@@ -30,14 +29,5 @@ _LAZY = {
     "run_experiments": "lmbasics.activations.experiments",
 }
 
-__all__ = ["ACTIVATIONS", "Activation", "get", "names", *sorted(_LAZY)]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'lmbasics.activations' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

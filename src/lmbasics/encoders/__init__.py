@@ -13,37 +13,24 @@ agreement, translation, parallel efficiency); see ``docs/encoders.md``. Needs Py
 (``pip install 'lmbasics[torch]'``).
 """
 
-from lmbasics.encoders.base import Encoder
-from lmbasics.encoders.cnn import CNNEncoder
-from lmbasics.encoders.config import (
-    CNNConfig,
-    EncoderConfig,
-    RNNConfig,
-    TransformerConfig,
-    config_for,
-    config_from_dict,
-)
-from lmbasics.encoders.embeddings import read_word_vectors
-from lmbasics.encoders.families import build_encoder
-from lmbasics.encoders.matching import body_parameters, match_parameters
-from lmbasics.encoders.rnn import RNNEncoder
-from lmbasics.encoders.seq2seq import Seq2Seq
-from lmbasics.encoders.transformer import TransformerEncoder
+from lmbasics._util.lazy import lazy_exports
 
-__all__ = [
-    "CNNConfig",
-    "CNNEncoder",
-    "Encoder",
-    "EncoderConfig",
-    "RNNConfig",
-    "RNNEncoder",
-    "Seq2Seq",
-    "TransformerConfig",
-    "TransformerEncoder",
-    "body_parameters",
-    "build_encoder",
-    "config_for",
-    "config_from_dict",
-    "match_parameters",
-    "read_word_vectors",
-]
+_EXPORTS = {
+    "body_parameters": "lmbasics.encoders.matching",
+    "build_encoder": "lmbasics.encoders.families",
+    "CNNConfig": "lmbasics.encoders.config",
+    "CNNEncoder": "lmbasics.encoders.cnn",
+    "config_for": "lmbasics.encoders.config",
+    "config_from_dict": "lmbasics.encoders.config",
+    "Encoder": "lmbasics.encoders.base",
+    "EncoderConfig": "lmbasics.encoders.config",
+    "match_parameters": "lmbasics.encoders.matching",
+    "read_word_vectors": "lmbasics.encoders.embeddings",
+    "RNNConfig": "lmbasics.encoders.config",
+    "RNNEncoder": "lmbasics.encoders.rnn",
+    "Seq2Seq": "lmbasics.encoders.seq2seq",
+    "TransformerConfig": "lmbasics.encoders.config",
+    "TransformerEncoder": "lmbasics.encoders.transformer",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

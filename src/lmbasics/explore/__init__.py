@@ -7,18 +7,18 @@ uvicorn) and is therefore not imported here. The CLI verbs are ``plot``, ``oneho
 ``serve`` (:mod:`lmbasics.explore.cli`).
 """
 
-from lmbasics._util.tokenizers import get_tokenizer, tokenize_lines
-from lmbasics.explore.plots import OnehotMemory, plot_map, plot_onehot
-from lmbasics.explore.projection import Projection, pca_2d, project, tsne_2d
+from lmbasics._util.lazy import lazy_exports
 
-__all__ = [
-    "OnehotMemory",
-    "Projection",
-    "get_tokenizer",
-    "pca_2d",
-    "plot_map",
-    "plot_onehot",
-    "project",
-    "tokenize_lines",
-    "tsne_2d",
-]
+_EXPORTS = {
+    "OnehotMemory": "lmbasics.explore.plots",
+    "Projection": "lmbasics.explore.projection",
+    "get_tokenizer": "lmbasics._util.tokenizers",
+    "pca_2d": "lmbasics.explore.projection",
+    "plot_map": "lmbasics.explore.plots",
+    "plot_onehot": "lmbasics.explore.plots",
+    "project": "lmbasics.explore.projection",
+    "tokenize_lines": "lmbasics._util.tokenizers",
+    "tsne_2d": "lmbasics.explore.projection",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -5,11 +5,20 @@ encodes them, :mod:`.huffman` and :mod:`.sampling` build the output layers' tabl
 :mod:`.kernels` trains (numba), :mod:`.reference` is the NumPy oracle, :mod:`.model` drives it
 all, :mod:`.keyedvectors` holds and queries the result, :mod:`.io` reads and writes it and
 :mod:`.evaluate` measures it.
+
+The public names are imported on first use (PEP 562): ``import lmbasics.word2vec`` (and the
+CLI's ``--help``) loads neither numba nor the kernels until a name is used.
 """
 
-from lmbasics.word2vec.config import Word2VecConfig
-from lmbasics.word2vec.corpus import LineSentence, PathLineSentences
-from lmbasics.word2vec.keyedvectors import KeyedVectors
-from lmbasics.word2vec.model import Word2Vec
+from lmbasics._util.lazy import lazy_exports
 
-__all__ = ["KeyedVectors", "LineSentence", "PathLineSentences", "Word2Vec", "Word2VecConfig"]
+_EXPORTS = {
+    "CallbackAny2Vec": "lmbasics.word2vec.callbacks",
+    "KeyedVectors": "lmbasics.word2vec.keyedvectors",
+    "LineSentence": "lmbasics.word2vec.corpus",
+    "PathLineSentences": "lmbasics.word2vec.corpus",
+    "Word2Vec": "lmbasics.word2vec.model",
+    "Word2VecConfig": "lmbasics.word2vec.config",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

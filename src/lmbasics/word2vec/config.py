@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+import numpy as np
+
 from lmbasics._util.errors import LmbasicsError
 
+_FLAGS = ("sg", "hs", "softmax", "cbow_mean")  # 0/1 ints, as gensim takes them; True/False do too
 SOFTMAX_MAX_VOCAB = 100_000  # full softmax is O(V·N) per prediction: beyond this, use hs or ns
 
 
@@ -35,6 +39,7 @@ class Word2VecConfig:
     seed: int = 1  # seeds initial vectors and every random draw
     batch_words: int = 10_000  # tokens per job handed to a thread
     compute_loss: bool = True  # accumulate the exact training loss per epoch (a few % slower)
+    comment: str | None = None  # free text kept with the model (gensim's name)
 
     @property
     def resolved_alpha(self) -> float:
@@ -44,6 +49,7 @@ class Word2VecConfig:
 
     def validate(self) -> Word2VecConfig:
         """Raise :class:`LmbasicsError` naming the first invalid setting."""
+        self._check_types()
         checks = [
             (self.vector_size >= 1, f"vector_size must be >= 1, got {self.vector_size}"),
             (self.window >= 1, f"window must be >= 1, got {self.window}"),
@@ -82,6 +88,24 @@ class Word2VecConfig:
                 raise LmbasicsError(message)
         return self
 
+    def _check_types(self) -> None:
+        for setting in fields(self):
+            value, kinds = getattr(self, setting.name), str(setting.type).split(" | ")
+            if value is None and "None" in kinds:
+                continue
+            if isinstance(value, bool) and "bool" not in kinds and setting.name not in _FLAGS:
+                ok = False  # True is an int to Python, never a vector size or a count
+            elif "bool" in kinds or "int" in kinds:
+                ok = isinstance(value, (numbers.Integral, np.bool_))
+            elif "float" in kinds:
+                ok = isinstance(value, numbers.Real)
+            else:
+                ok = isinstance(value, str)
+            if not ok:
+                raise LmbasicsError(
+                    f"{setting.name} must be {' or '.join(kinds)}, got {type(value).__name__} {value!r}"
+                )
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -92,3 +116,56 @@ class Word2VecConfig:
         if unknown:
             raise LmbasicsError(f"unknown Word2Vec setting(s): {', '.join(unknown)}")
         return cls(**values)
+
+
+# How a model shows its settings as attributes (gensim's ``model.window``, ``model.alpha``): every
+# assignment either takes effect, validated, or raises; none is stored and silently ignored.
+class Setting:
+    """A training setting: read from ``model.config``; assigning it writes through to the
+    configuration, validated (``model._set_setting``)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, model: Any, owner: type | None = None) -> Any:
+        return self if model is None else getattr(model.config, self.name)
+
+    def __set__(self, model: Any, value: Any) -> None:
+        model._set_setting(self.name, value)
+
+
+class ReadOnly:
+    """A value the model computes (stored as ``_<name>``); assigning it raises, saying why."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, model: Any, owner: type | None = None) -> Any:
+        return self if model is None else getattr(model, "_" + self.name)
+
+    def __set__(self, model: Any, value: Any) -> None:
+        raise AttributeError(f"{self.name} is read-only: {self.why}")
+
+
+class Fixed:
+    """A gensim setting with the one value lmbasics implements: reading gives it, assigning that
+    value is accepted, any other value raises with the reason."""
+
+    def __init__(self, value: Any, why: str) -> None:
+        self.value, self.why = value, why
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, model: Any, owner: type | None = None) -> Any:
+        return self if model is None else self.value
+
+    def __set__(self, model: Any, value: Any) -> None:
+        self.check(value)
+
+    def check(self, value: Any) -> None:
+        if value is not self.value and value != self.value:
+            raise LmbasicsError(f"{self.name}={value!r} is not supported: {self.why}")

@@ -7,17 +7,19 @@ cut into pieces, so a text8-style file that is one 100 MB line streams in 10,000
 without ever holding the line in memory: files are read in 1 MiB blocks and cut only at ASCII
 whitespace, which never splits a UTF-8 character.
 
-Gzip is detected by its magic bytes, not the file name. Invalid UTF-8 is replaced with U+FFFD;
-the number of affected lines is counted (``stats.invalid_utf8_lines``) and reported once by the
-caller. A file that looks binary (NUL bytes in its first block) is rejected.
+Gzip, bzip2 and xz are detected by their magic bytes, not the file name. Invalid UTF-8 is
+replaced with U+FFFD; the number of affected lines is counted (``stats.invalid_utf8_lines``) and
+reported once by the caller. A file that looks binary (NUL bytes in its first block) is rejected.
 
 Not here: vocabulary counting and integer encoding (:mod:`lmbasics.word2vec.vocab`).
 """
 
 from __future__ import annotations
 
+import bz2
 import contextlib
 import gzip
+import lzma
 import os
 import queue
 import threading
@@ -60,9 +62,13 @@ def corpus_files(path: str | os.PathLike[str]) -> list[Path]:
 
 def _open_binary(path: Path) -> IO[bytes]:
     with open(path, "rb") as probe:
-        magic = probe.read(2)
-    if magic == b"\x1f\x8b":
+        magic = probe.read(6)
+    if magic[:2] == b"\x1f\x8b":
         return gzip.open(path, "rb")  # type: ignore[return-value]
+    if magic[:3] == b"BZh":
+        return bz2.open(path, "rb")  # type: ignore[return-value]
+    if magic == b"\xfd7zXZ\x00":
+        return lzma.open(path, "rb")  # type: ignore[return-value]
     return open(path, "rb")
 
 
@@ -96,8 +102,10 @@ def _read_blocks(handle: IO[bytes], path: Path) -> Iterator[bytes]:
                 put(block)
                 if not block:
                     return
-        except (OSError, EOFError, zlib.error) as error:
-            put(LmbasicsError(f"{path}: corrupt or truncated gzip data ({error})"))
+        except (OSError, EOFError, zlib.error, lzma.LZMAError) as error:
+            kind = {gzip.GzipFile: "gzip", bz2.BZ2File: "bzip2", lzma.LZMAFile: "xz"}.get(
+                type(handle), "compressed")
+            put(LmbasicsError(f"{path}: corrupt or truncated {kind} data ({error})"))
         except BaseException as error:  # surface anything else in the consumer
             put(error)
 
@@ -146,11 +154,16 @@ def iter_file_sentences(
     path: Path,
     stats: ReadStats | None = None,
     max_sentence_length: int = MAX_SENTENCE_LENGTH,
+    limit: int | None = None,
 ) -> Iterator[list[str]]:
-    """Sentences of one file: one per line, cut every ``max_sentence_length`` tokens."""
+    """Sentences of one file: one per line, cut every ``max_sentence_length`` tokens; only the
+    first ``limit`` lines if given."""
     stats = stats if stats is not None else ReadStats()
     stats.files += 1
     current: list[str] = []
+    lines = 0
+    if limit is not None and limit <= 0:
+        return
     with _open_binary(path) as handle, contextlib.closing(_iter_pieces(handle, path)) as pieces:
         for piece, ends_line in pieces:
             tokens = _decode(piece, stats).split()
@@ -164,8 +177,11 @@ def iter_file_sentences(
                 tokens = tokens[max_sentence_length:]
             if ends_line:
                 stats.lines += 1
+                lines += 1
                 if tokens:
                     yield tokens
+                if limit is not None and lines >= limit:
+                    return
             else:
                 current = tokens
     if current:
@@ -173,7 +189,8 @@ def iter_file_sentences(
 
 
 class LineSentence:
-    """A corpus on disk (file, ``.gz`` file or directory), re-iterable like gensim's.
+    """A corpus on disk (file, compressed file or directory) or an open file, re-iterable like
+    gensim's: one sentence per line, ``limit`` = read only the first ``limit`` lines.
 
     >>> for sentence in LineSentence("corpus.txt.gz"):  # doctest: +SKIP
     ...     print(sentence[:5])
@@ -181,29 +198,73 @@ class LineSentence:
 
     def __init__(
         self,
-        source: str | os.PathLike[str],
+        source: str | os.PathLike[str] | IO,
         max_sentence_length: int = MAX_SENTENCE_LENGTH,
         limit: int | None = None,
     ) -> None:
-        self.source = Path(source)
-        self.files = corpus_files(self.source)
+        if isinstance(max_sentence_length, bool) or not isinstance(max_sentence_length, int) or (
+                max_sentence_length < 1):
+            raise LmbasicsError(f"max_sentence_length must be >= 1, got {max_sentence_length!r}")
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+            raise LmbasicsError(f"limit must be None or >= 0, got {limit!r}")
+        if hasattr(source, "read"):
+            if not hasattr(source, "seek"):
+                raise LmbasicsError("an open file given as source must support seek(0)")
+            self.source, self.files = source, []
+        else:
+            self.source = Path(source)
+            self.files = corpus_files(self.source)
         self.max_sentence_length = max_sentence_length
         self.limit = limit
         self.stats = ReadStats()
 
     def __iter__(self) -> Iterator[list[str]]:
         self.stats = ReadStats()
-        count = 0
+        if not self.files:
+            yield from self._iter_open_file()
+            return
+        left = self.limit
         for path in self.files:
-            for sentence in iter_file_sentences(path, self.stats, self.max_sentence_length):
-                yield sentence
-                count += 1
-                if self.limit is not None and count >= self.limit:
+            before = self.stats.lines
+            yield from iter_file_sentences(path, self.stats, self.max_sentence_length, left)
+            if left is not None:
+                left -= self.stats.lines - before
+                if left <= 0:
                     return
+
+    def _iter_open_file(self) -> Iterator[list[str]]:
+        """gensim's way with an open file: rewind, then read it line by line."""
+        self.source.seek(0)  # type: ignore[union-attr]
+        self.stats.files = 1
+        for number, line in enumerate(self.source):  # type: ignore[union-attr]
+            if self.limit is not None and number >= self.limit:
+                return
+            self.stats.lines += 1
+            text = _decode(line, self.stats) if isinstance(line, bytes) else line
+            tokens = text.split()
+            for start in range(0, len(tokens), self.max_sentence_length):
+                yield tokens[start : start + self.max_sentence_length]
 
 
 class PathLineSentences(LineSentence):
-    """gensim's name for a directory of corpus files; same as :class:`LineSentence`."""
+    """gensim's reader for a directory of corpus files (or one file), read in sorted order;
+    ``limit`` = the first ``limit`` lines *of each file*, as gensim's."""
+
+    def __init__(
+        self,
+        source: str | os.PathLike[str],
+        max_sentence_length: int = MAX_SENTENCE_LENGTH,
+        limit: int | None = None,
+    ) -> None:
+        if hasattr(source, "read"):
+            raise LmbasicsError("PathLineSentences reads a path; for an open file use LineSentence")
+        super().__init__(source, max_sentence_length, limit)
+        self.input_files = [str(path) for path in self.files]  # gensim's attribute
+
+    def __iter__(self) -> Iterator[list[str]]:
+        self.stats = ReadStats()
+        for path in self.files:
+            yield from iter_file_sentences(path, self.stats, self.max_sentence_length, self.limit)
 
 
 def check_sentences(corpus: Iterable[list[str]]) -> Iterable[list[str]]:

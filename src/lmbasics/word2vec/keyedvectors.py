@@ -33,6 +33,26 @@ def _unit(vector: np.ndarray) -> np.ndarray:
     return vector / norm if norm > 0 else vector
 
 
+# gensim names KeyedVectors does not have, with the reason and what to use instead
+_NOT_SUPPORTED = {
+    "vocab": "gensim 4 removed it too: use key_to_index, or get_vecattr(key, 'count')",
+    "index2word": "gensim 4 removed it too: use index_to_key",
+    "index2entity": "gensim 4 removed it too: use index_to_key",
+    "vectors_norm": "gensim 4 removed it too: use get_normed_vectors()",
+    "wmdistance": "Word Mover's Distance needs an optimal-transport solver (gensim uses POT)",
+    "similarity_unseen_docs": "it is a Doc2Vec method (gensim raises NotImplementedError)",
+    "allocate_vecattrs": "the one per-key attribute, count, is always allocated",
+    "intersect_word2vec_format": "load the file with load_word2vec_format and copy the rows "
+                                 "you want: kv[word] = other[word]",
+    "log_accuracy": "evaluate_word_analogies returns the per-section numbers",
+    "log_evaluate_word_pairs": "evaluate_word_pairs returns the numbers",
+    "add_lifecycle_event": "there is no lifecycle log",
+    "lifecycle_events": "there is no lifecycle log",
+    "mapfile_path": "vectors are loaded into memory, not memory-mapped",
+    "next_index": "keys are appended; there are no pre-allocated slots",
+}
+
+
 class KeyedVectors:
     """A vocabulary (``index_to_key``, ``key_to_index``) and one vector per key (``vectors``).
 
@@ -57,13 +77,8 @@ class KeyedVectors:
         self._reserved = int(count)
 
     # ------------------------------------------------------------------ building
-    def add_vectors(
-        self,
-        keys: Sequence[str],
-        weights: np.ndarray,
-        counts: Sequence[int] | np.ndarray | None = None,
-    ) -> None:
-        """Append ``keys`` with their vectors ``weights`` (len(keys) x vector_size)."""
+    def _append(self, keys: Sequence[str], weights: np.ndarray, counts: Any = None) -> None:
+        """Append new ``keys`` with their vectors (len(keys) x vector_size); duplicates raise."""
         weights = np.asarray(weights, dtype=self.vectors.dtype)
         if weights.ndim != 2 or weights.shape != (len(keys), self.vector_size):
             raise LmbasicsError(
@@ -81,29 +96,128 @@ class KeyedVectors:
         self.counts = np.concatenate([self.counts, new_counts.astype(np.int64)])
         self.norms = None
 
+    def add_vectors(
+        self,
+        keys: Any,
+        weights: Any,
+        extras: dict[str, Any] | None = None,
+        replace: bool = False,
+    ) -> None:
+        """Add keys with their vectors, as gensim: keys already present are left alone unless
+        ``replace=True``; ``extras={"count": [...]}`` sets their counts (the one attribute kept)."""
+        if isinstance(keys, (str, int, np.integer)):
+            keys, weights = [keys], np.asarray(weights).reshape(1, -1)
+        keys, weights = list(keys), np.asarray(weights, dtype=self.vectors.dtype)
+        unknown = sorted(set(extras or {}) - {"count"})
+        if unknown:
+            raise LmbasicsError(f"unknown vector attribute(s) {unknown} (only 'count' is stored)")
+        counts = None if not extras else np.asarray(extras["count"], np.int64)
+        if weights.ndim != 2 or len(weights) != len(keys) or (
+                counts is not None and len(counts) != len(keys)):
+            raise LmbasicsError(f"expected {len(keys)} weights and counts, got {weights.shape}")
+        present = np.array([key in self.key_to_index for key in keys], dtype=bool)
+        fresh = np.flatnonzero(~present)
+        self._append([keys[i] for i in fresh], weights[fresh],
+                     None if counts is None else counts[fresh])
+        if replace and present.any():
+            rows = [self.key_to_index[keys[i]] for i in np.flatnonzero(present)]
+            self.vectors[rows] = weights[present]
+            if counts is not None:
+                self.counts[rows] = counts[present]
+            self.norms = None
+
+    def add_vector(self, key: str, vector: np.ndarray) -> int:
+        """Add one key (left alone if present, as gensim); returns its index."""
+        self.add_vectors([key], np.asarray(vector).reshape(1, -1))
+        return self.key_to_index[key]
+
+    def __setitem__(self, keys: Any, weights: Any) -> None:
+        """``kv["word"] = vector``: add, or replace the vector of a key already present."""
+        if not isinstance(keys, list):
+            keys, weights = [keys], np.asarray(weights).reshape(1, -1)
+        self.add_vectors(keys, weights, replace=True)
+
     @classmethod
     def from_arrays(
         cls, keys: Sequence[str], vectors: np.ndarray, counts: np.ndarray | None = None
     ) -> KeyedVectors:
+        """Vectors for ``keys`` in this order (duplicate keys raise)."""
         vectors = np.asarray(vectors)
         kv = cls(vectors.shape[1], dtype=vectors.dtype)
-        kv.add_vectors(list(keys), vectors, counts)
+        kv._append(list(keys), vectors, counts)
         return kv
+
+    def vectors_for_all(
+        self, keys: Iterable[str], allow_inference: bool = True, copy_vecattrs: bool = False
+    ) -> KeyedVectors:
+        """A new KeyedVectors of the given keys that are present (in order, deduplicated);
+        ``allow_inference`` matters only for FastText models in gensim."""
+        chosen = [key for key in dict.fromkeys(keys) if key in self.key_to_index]
+        rows = [self.key_to_index[key] for key in chosen]
+        kv = type(self)(self.vector_size, dtype=self.vectors.dtype)
+        kv._append(chosen, self.vectors[rows], self.counts[rows] if copy_vecattrs else None)
+        return kv
+
+    def sort_by_descending_frequency(self) -> None:
+        """Reorder keys by descending count (ties: later key first, as gensim's lexsort)."""
+        if not len(self):
+            return
+        order = np.lexsort((-np.arange(len(self)), -self.counts))
+        self.index_to_key = [self.index_to_key[i] for i in order]
+        self.key_to_index = {key: i for i, key in enumerate(self.index_to_key)}
+        self.vectors, self.counts, self.norms = self.vectors[order], self.counts[order], None
+
+    def resize_vectors(self, seed: int = 0) -> None:
+        """Give keys appended to ``index_to_key`` by hand random vectors (gensim's formula)."""
+        rows = len(self.index_to_key)
+        if rows == len(self.vectors):
+            return
+        if rows < len(self.vectors):
+            raise LmbasicsError("resize_vectors cannot drop rows: index_to_key is shorter than vectors")
+        grown = np.random.default_rng(seed=seed).random((rows, self.vector_size), dtype=self.vectors.dtype)
+        grown *= 2.0
+        grown -= 1.0
+        grown /= self.vector_size
+        grown[: len(self.vectors)] = self.vectors
+        self.vectors, self.norms = grown, None
+        self.counts = np.concatenate([self.counts, np.zeros(rows - len(self.counts), np.int64)])
+        self.key_to_index = {key: i for i, key in enumerate(self.index_to_key)}
+
+    def unit_normalize_all(self) -> None:
+        """Scale every vector to unit length, in place (the original lengths are lost)."""
+        self.fill_norms()
+        assert self.norms is not None
+        self.vectors /= np.where(self.norms > 0, self.norms, 1.0)[:, None].astype(self.vectors.dtype)
+        self.norms = np.ones(len(self.vectors))
+
+    def init_sims(self, replace: bool = False) -> None:
+        """Obsolete in gensim 4 (norms are cached on demand); ``replace=True`` normalises."""
+        self.fill_norms()
+        if replace:
+            self.unit_normalize_all()
+
+    @property
+    def expandos(self) -> dict[str, np.ndarray]:
+        """gensim's per-key attribute arrays; lmbasics keeps one, ``count``."""
+        return {"count": self.counts}
 
     # ------------------------------------------------------------------ lookup
     def __len__(self) -> int:
         return len(self.index_to_key)
 
     def __contains__(self, key: object) -> bool:
-        return key in self.key_to_index
+        return self.has_index_for(key)
 
     def has_index_for(self, key: object) -> bool:
-        return key in self.key_to_index
+        return self.get_index(key, -1) >= 0  # type: ignore[arg-type]
 
-    def get_index(self, key: str, default: int | None = None) -> int:
-        index = self.key_to_index.get(key)
+    def get_index(self, key: str | int, default: int | None = None) -> int:
+        """The row of ``key``; an int within range is its own index (gensim)."""
+        index = self.key_to_index.get(key)  # type: ignore[arg-type]
         if index is not None:
             return index
+        if isinstance(key, (int, np.integer)) and not isinstance(key, bool) and 0 <= key < len(self):
+            return int(key)
         if default is not None:
             return default
         raise UnknownWordError(f"word {key!r} not in vocabulary")
@@ -112,6 +226,11 @@ class KeyedVectors:
         if attr != "count":
             raise LmbasicsError(f"unknown vector attribute {attr!r} (only 'count' is stored)")
         return int(self.counts[self.get_index(key)])
+
+    def set_vecattr(self, key: str, attr: str, val: int) -> None:
+        if attr != "count":
+            raise LmbasicsError(f"unknown vector attribute {attr!r} (only 'count' is stored)")
+        self.counts[self.get_index(key)] = int(val)
 
     def fill_norms(self, force: bool = False) -> None:
         """Cache the L2 norm of every vector (gensim name)."""
@@ -134,8 +253,8 @@ class KeyedVectors:
         safe = np.where(self.norms > 0, self.norms, 1.0).astype(self.vectors.dtype)
         return self.vectors / safe[:, None]
 
-    def __getitem__(self, key_or_keys: str | Iterable[str]) -> np.ndarray:
-        if isinstance(key_or_keys, str):
+    def __getitem__(self, key_or_keys: str | int | Iterable[str]) -> np.ndarray:
+        if isinstance(key_or_keys, (str, int, np.integer)):
             return self.get_vector(key_or_keys)
         return np.vstack([self.get_vector(key) for key in key_or_keys])
 
@@ -197,12 +316,15 @@ class KeyedVectors:
         clip_start: int = 0,
         clip_end: int | None = None,
         restrict_vocab: int | None = None,
+        indexer: Any = None,
     ) -> list[tuple[str, float]] | np.ndarray:
         """Keys closest by cosine to the mean of unit ``positive`` minus unit ``negative`` vectors.
 
         With ``positive=[b, c], negative=[a]`` this is the 3CosAdd analogy "a is to b as c is to ?".
         Input keys are never returned. ``topn=None`` returns all similarities as an array.
         """
+        if indexer is not None:
+            raise LmbasicsError("indexer= (approximate search) is not supported: the search is exact")
         self._check_topn(topn)
         if isinstance(topn, (int, np.integer)) and topn < 1:
             return []
@@ -312,6 +434,48 @@ class KeyedVectors:
         closer = np.flatnonzero(scores > scores[i2])
         return [self.index_to_key[i] for i in closer if i != i1]
 
+    @staticmethod
+    def cosine_similarities(vector_1: np.ndarray, vectors_all: np.ndarray) -> np.ndarray:
+        """Cosine similarity of one vector to each row of ``vectors_all``."""
+        norm = np.linalg.norm(vector_1)
+        return (vectors_all @ vector_1) / (norm * np.linalg.norm(vectors_all, axis=1))
+
+    def distances(self, word_or_vector: Any, other_words: Sequence[str] = ()) -> np.ndarray:
+        """``1 - cosine`` from a key (or vector) to ``other_words``, or to every key if empty."""
+        if isinstance(word_or_vector, (str, int, np.integer)):
+            vector = self.get_vector(word_or_vector)
+        else:
+            vector = np.asarray(word_or_vector)
+        if not other_words:
+            others = self.vectors
+        else:
+            others = self.vectors[[self.get_index(word) for word in other_words]]
+        return 1 - self.cosine_similarities(vector, others)
+
+    def most_similar_to_given(self, key1: str, keys_list: Sequence[str]) -> str:
+        """The key of ``keys_list`` most similar to ``key1``."""
+        return keys_list[int(np.argmax([self.similarity(key1, key) for key in keys_list]))]
+
+    def relative_cosine_similarity(self, wa: str, wb: str, topn: int = 10) -> float:
+        """similarity(wa, wb) over the sum of wa's ``topn`` similarities (Leeuwenberg et al. 2016)."""
+        sims = self.similar_by_key(wa, topn)
+        if not sims:
+            raise LmbasicsError("cannot compute a relative cosine similarity without similar words")
+        return float(self.similarity(wa, wb)) / sum(sim for _, sim in sims)
+
+    def words_closer_than(self, word1: str, word2: str) -> list[str]:
+        return self.closer_than(word1, word2)
+
+    def rank_by_centrality(self, words: Sequence[str], use_norm: bool = True) -> list[tuple[Any, str]]:
+        """``(cosine to the mean, word)`` for the known words, most central first."""
+        used = [word for word in words if word in self]
+        if not used:
+            raise LmbasicsError("rank_by_centrality: none of the words is in the vocabulary")
+        vectors = np.vstack([self.get_vector(word, norm=use_norm) for word in used])
+        vectors = vectors.astype(np.float32)
+        mean = self.get_mean_vector(list(vectors), post_normalize=True)
+        return sorted(zip(vectors @ mean, used), reverse=True)
+
     # ------------------------------------------------------------------ evaluation
     def evaluate_word_analogies(
         self,
@@ -319,8 +483,12 @@ class KeyedVectors:
         restrict_vocab: int = 300000,
         case_insensitive: bool = True,
         dummy4unknown: bool = False,
+        similarity_function: str = "most_similar",
     ) -> tuple[float, list[dict[str, Any]]]:
         """Accuracy on an analogy file (``questions-words.txt`` format), as gensim computes it."""
+        if similarity_function != "most_similar":
+            raise LmbasicsError(f"similarity_function={similarity_function!r} is not supported: "
+                                "analogies are answered with most_similar (3CosAdd)")
         from lmbasics.word2vec.evaluate import evaluate_word_analogies
 
         return evaluate_word_analogies(
@@ -380,6 +548,11 @@ class KeyedVectors:
         from lmbasics.word2vec.io import load_any_vectors
 
         return load_any_vectors(fname)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _NOT_SUPPORTED:
+            raise AttributeError(f"KeyedVectors.{name} is not supported: {_NOT_SUPPORTED[name]}")
+        raise AttributeError(f"'KeyedVectors' object has no attribute {name!r}")
 
     def __repr__(self) -> str:
         return f"KeyedVectors<vector_size={self.vector_size}, {len(self)} keys>"

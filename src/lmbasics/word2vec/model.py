@@ -20,10 +20,11 @@ Not here: queries and files (:class:`.KeyedVectors`), corpus reading (:mod:`.cor
 from __future__ import annotations
 
 import logging
+import numbers
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -33,7 +34,7 @@ from tqdm.auto import tqdm
 from lmbasics._util.errors import LmbasicsError
 from lmbasics._util.memory import release_free_memory
 from lmbasics.word2vec import kernels
-from lmbasics.word2vec.config import SOFTMAX_MAX_VOCAB, Word2VecConfig
+from lmbasics.word2vec.config import SOFTMAX_MAX_VOCAB, Fixed, ReadOnly, Setting, Word2VecConfig
 from lmbasics.word2vec.corpus import LineSentence, check_sentences, iter_checked
 from lmbasics.word2vec.huffman import build_huffman_tree
 from lmbasics.word2vec.io import load_npz, save_npz
@@ -41,10 +42,14 @@ from lmbasics.word2vec.keyedvectors import KeyedVectors
 from lmbasics.word2vec.sampling import build_alias_table, noise_distribution
 from lmbasics.word2vec.vocab import (
     EncodedCorpus,
+    effective_min_count,
     encode_corpus,
     finalize_vocab,
+    keep_mask,
     keep_probabilities,
+    remap_corpus,
     scan_corpus,
+    select_vocab,
 )
 
 logger = logging.getLogger(__name__)
@@ -61,6 +66,26 @@ def job_seed(seed: int, epoch: int, job: int) -> int:
     return x or 0x9E3779B97F4A7C15
 
 
+# gensim names lmbasics does not have, with the reason and what to use instead
+_NOT_SUPPORTED = {
+    "running_training_loss": "the loss is exact and kept per epoch: use loss_history or "
+                             "get_latest_training_loss()",
+    "cum_table": "noise words are drawn from an alias table (alias_probability, alias_index)",
+    "make_cum_table": "build_vocab builds the noise alias table",
+    "min_alpha_yet_reached": "the learning rate is set per job from its position in the run",
+    "scan_vocab": "build_vocab counts, selects and encodes in one streaming pass",
+    "prepare_vocab": "build_vocab counts, selects and encodes in one streaming pass",
+    "prepare_weights": "build_vocab allocates the weights; init_weights() resets them",
+    "update_weights": "build_vocab(update=True) grows the weights",
+    "add_null_word": "null_word is not supported",
+    "seeded_vector": "initial vectors come from one generator seeded with `seed`",
+    "reset_from": "call build_vocab on the same corpus",
+    "score": "gensim scores only with hierarchical-softmax Skip-gram; see loss_history",
+    "add_lifecycle_event": "there is no lifecycle log: training_stats and loss_history record runs",
+    "lifecycle_events": "there is no lifecycle log: training_stats and loss_history record runs",
+}
+
+
 class Word2Vec:
     """word2vec with gensim's interface: ``Word2Vec(sentences, vector_size=100, ...).wv``.
 
@@ -68,43 +93,119 @@ class Word2Vec:
     or a directory) to build the vocabulary and train at once, or neither and call
     :meth:`build_vocab` and :meth:`train` yourself. Settings are those of
     :class:`~lmbasics.word2vec.config.Word2VecConfig` (gensim's names); ``softmax=1`` (with
-    ``hs=0, negative=0``) selects the full-softmax textbook model.
+    ``hs=0, negative=0``) selects the full-softmax textbook model. ``docs/gensim.md`` lists
+    gensim's whole surface and what lmbasics does with each name.
+
+    Settings are attributes that write through to :attr:`config`, validated (``model.window = 3``
+    takes effect at the next :meth:`train`); what the model computes (``corpus_count``, ...) is
+    read-only. ``vector_size``, ``hs``, ``softmax`` and whether ``negative`` is on shape the
+    weights, so they cannot change once the vocabulary is built.
     """
+
+    vector_size = Setting()
+    window = Setting()
+    min_count = Setting()  # takes effect at the next build_vocab
+    max_final_vocab = Setting()  # takes effect at the next build_vocab
+    sample = Setting()
+    sg = Setting()
+    hs = Setting()
+    negative = Setting()
+    softmax = Setting()
+    shared_negatives = Setting()
+    ns_exponent = Setting()
+    cbow_mean = Setting()
+    min_alpha = Setting()
+    epochs = Setting()
+    workers = Setting()
+    seed = Setting()
+    batch_words = Setting()
+    compute_loss = Setting()
+    comment = Setting()
+
+    config = ReadOnly("settings are assigned one by one (model.window = 3), validated")
+    corpus_count = ReadOnly("the number of sentences build_vocab read")
+    corpus_total_words = ReadOnly("the number of tokens build_vocab read")
+    effective_min_count = ReadOnly("the min_count build_vocab applied (raised by max_final_vocab)")
+    raw_vocab = ReadOnly("every word's count from the last build_vocab(keep_raw_vocab=True)")
+    train_count = ReadOnly("the number of train() calls")
+    total_train_time = ReadOnly("seconds spent in train(), all calls")
+
+    max_vocab_size = Fixed(None, "the vocabulary is counted exactly; cap it with max_final_vocab")
+    sorted_vocab = Fixed(1, "the vocabulary is always sorted by descending frequency")
+    null_word = Fixed(0, "CBOW averages the context it has; there is no padding word")
+    shrink_windows = Fixed(True, "the kernels draw a reduced window per word, as word2vec.c does")
+    hashfxn = Fixed(hash, "initial vectors come from one generator seeded with `seed`")
 
     def __init__(
         self,
         sentences: Iterable[list[str]] | None = None,
         corpus_file: str | os.PathLike[str] | None = None,
         progress: bool | None = None,
+        trim_rule: Callable[[str, int, int], int] | None = None,
+        callbacks: Iterable[Any] = (),
         **settings: Any,
     ) -> None:
-        self.config = Word2VecConfig.from_dict(settings).validate()
+        for name in [name for name in settings if isinstance(vars(Word2Vec).get(name), Fixed)]:
+            vars(Word2Vec)[name].check(settings.pop(name))
+        self._config = Word2VecConfig.from_dict(settings).validate()
         self.progress = progress
         self.wv = KeyedVectors(self.config.vector_size)
         self.syn1 = np.zeros((0, self.config.vector_size), np.float32)
         self.syn1neg = np.zeros((0, self.config.vector_size), np.float32)
         self.loss_history: list[float] = []
         self.training_stats: dict[str, float] = {}
-        self.corpus_total_words = 0
+        self._corpus_count = self._corpus_total_words = self._train_count = 0
+        self._effective_min_count = self.config.min_count
+        self._raw_vocab: dict[str, int] = {}
+        self._total_train_time = 0.0
         self.invalid_utf8_lines = 0
         self._corpus: EncodedCorpus | None = None
         self._corpus_source: Any = None
         if sentences is not None and corpus_file is not None:
             raise LmbasicsError("pass either sentences or corpus_file, not both")
         if sentences is not None or corpus_file is not None:
-            self.build_vocab(sentences, corpus_file=corpus_file)
-            self.train()
+            self.build_vocab(sentences, corpus_file=corpus_file, trim_rule=trim_rule)
+            self.train(callbacks=callbacks)
+        elif trim_rule is not None or callbacks:
+            logger.warning("trim_rule and callbacks act only when a corpus is given: pass them to "
+                           "build_vocab and train (as in gensim 4)")
 
     # ------------------------------------------------------------------ settings as attributes
     def __getattr__(self, name: str) -> Any:
-        config = self.__dict__.get("config")
-        if config is not None and name in config.__dataclass_fields__:
-            return getattr(config, name)
+        if name in _NOT_SUPPORTED:
+            raise AttributeError(f"Word2Vec.{name} is not supported: {_NOT_SUPPORTED[name]}")
         raise AttributeError(f"'Word2Vec' object has no attribute {name!r}")
 
     @property
     def alpha(self) -> float:
+        """The initial learning rate (``alpha=None`` resolves to 0.025 Skip-gram, 0.05 CBOW)."""
         return self.config.resolved_alpha
+
+    @alpha.setter
+    def alpha(self, value: float | None) -> None:
+        self._set_setting("alpha", value)
+
+    @property
+    def layer1_size(self) -> int:
+        """gensim's name for the hidden layer's size: ``vector_size``."""
+        return self.config.vector_size
+
+    def _set_setting(self, name: str, value: Any) -> None:
+        config = replace(self.config, **{name: value}).validate()
+        if len(self.wv):
+            before, after = self.config, config
+            for shaping in ("vector_size", "hs", "softmax"):
+                if getattr(before, shaping) != getattr(after, shaping):
+                    raise LmbasicsError(f"{shaping} shapes the weights and cannot change once the "
+                                        "vocabulary is built: build a new model")
+            if (before.negative > 0) != (after.negative > 0):
+                raise LmbasicsError("negative sampling cannot be switched on or off once the "
+                                    "vocabulary is built: build a new model")
+            if config.softmax and len(self.wv) > SOFTMAX_MAX_VOCAB:
+                raise LmbasicsError(f"full softmax is limited to {SOFTMAX_MAX_VOCAB:,} words")
+        self._config = config
+        if len(self.wv) and name in ("sample", "ns_exponent"):
+            self._prepare_tables()
 
     # ------------------------------------------------------------------ vocabulary
     def _sentences(self, sentences: Any, corpus_file: Any) -> Iterable[list[str]]:
@@ -119,10 +220,22 @@ class Word2Vec:
         corpus_iterable: Iterable[list[str]] | None = None,
         corpus_file: str | os.PathLike[str] | None = None,
         update: bool = False,
+        progress_per: int = 10000,
+        keep_raw_vocab: bool = False,
+        trim_rule: Callable[[str, int, int], int] | None = None,
+        **kwargs: Any,
     ) -> None:
-        """Count the corpus, keep frequent words, encode it, initialise the weights."""
-        if update:
-            raise LmbasicsError("build_vocab(update=True) is not supported: build a new model")
+        """Count the corpus, keep frequent words, encode it, initialise the weights.
+
+        ``update=True`` adds the corpus's new words (those passing ``min_count`` / ``trim_rule``
+        in it) after the existing ones, adds its counts to theirs, keeps every existing vector and
+        output row, gives the new words fresh vectors, and rebuilds the Huffman tree and noise
+        table from the combined counts (gensim's online training). ``min_count`` / ``sample``
+        keywords set those settings first (gensim passes them on to ``prepare_vocab``);
+        ``progress_per`` is accepted (progress is a tqdm bar).
+        """
+        del progress_per
+        self._apply_vocab_settings(kwargs)
         source = self._sentences(corpus_iterable, corpus_file)
         words, counts, corpus = scan_corpus(source, progress=self._show_progress())
         if isinstance(source, LineSentence):
@@ -133,30 +246,122 @@ class Word2Vec:
                     corpus_file, self.invalid_utf8_lines,
                 )
         try:
-            keys, kept_counts = finalize_vocab(
-                words, counts, corpus, self.config.min_count, self.config.max_final_vocab
-            )
+            if update:
+                self._grow_vocab(words, counts, corpus, trim_rule)
+            else:
+                keys, kept_counts = finalize_vocab(
+                    words, counts, corpus, self.config.min_count, self.config.max_final_vocab,
+                    trim_rule,
+                )
         except BaseException:
             corpus.close()
             raise
-        # Free the scan's whole vocabulary before the weights are allocated. The kept words are
-        # copied out and back so that the new strings sit together instead of pinning the
-        # small-object arenas the scan filled with every distinct word (~6 MB of peak RSS measured
-        # on enwiki-17M), and glibc is asked to give the freed heap back.
-        blob, ends = "".join(keys), np.cumsum([len(key) for key in keys])
-        del words, counts, keys
-        release_free_memory()
-        keys = [blob[start:end] for start, end in zip(np.r_[0, ends[:-1]].tolist(), ends.tolist())]
-        del blob
+        self._effective_min_count = effective_min_count(
+            counts, self.config.min_count, self.config.max_final_vocab)
+        self._raw_vocab = dict(zip(words, counts.tolist())) if keep_raw_vocab else {}
         self._set_corpus(corpus, corpus_iterable if corpus_iterable is not None else corpus_file)
-        self.corpus_total_words = corpus.total_words
-        self._init_weights(keys, kept_counts)
+        self._corpus_total_words, self._corpus_count = corpus.total_words, corpus.num_sentences
+        if not update:
+            # Free the scan's whole vocabulary before the weights are allocated. The kept words
+            # are copied out and back so that the new strings sit together instead of pinning the
+            # small-object arenas the scan filled with every distinct word (~6 MB of peak RSS
+            # measured on enwiki-17M), and glibc is asked to give the freed heap back.
+            blob, ends = "".join(keys), np.cumsum([len(key) for key in keys])
+            del words, counts, keys
+            release_free_memory()
+            keys = [blob[start:end]
+                    for start, end in zip(np.r_[0, ends[:-1]].tolist(), ends.tolist())]
+            del blob
+            self._init_weights(keys, kept_counts)
         self._load_kernel()
+
+    def build_vocab_from_freq(
+        self,
+        word_freq: dict[str, int],
+        keep_raw_vocab: bool = False,
+        corpus_count: int | None = None,
+        trim_rule: Callable[[str, int, int], int] | None = None,
+        update: bool = False,
+    ) -> None:
+        """The vocabulary from ``{word: count}`` instead of a corpus (then :meth:`train` on one);
+        ``corpus_count`` sets :attr:`corpus_count`. ``update=True`` grows it as
+        :meth:`build_vocab` does."""
+        words = list(word_freq)
+        counts = np.array([word_freq[word] for word in words], dtype=object)
+        if not all(isinstance(c, numbers.Integral) and c >= 0 for c in counts):
+            raise LmbasicsError("word_freq must map words to non-negative integer counts")
+        if not all(isinstance(word, str) for word in words):
+            raise LmbasicsError("word_freq keys must be str")
+        counts = counts.astype(np.int64) if len(counts) else np.zeros(0, np.int64)
+        if update:
+            self._grow_vocab(words, counts, None, trim_rule)
+        else:
+            order = select_vocab(words, counts, self.config.min_count, self.config.max_final_vocab,
+                                 trim_rule)
+            self._init_weights([words[i] for i in order], counts[order])
+        self._effective_min_count = effective_min_count(
+            counts, self.config.min_count, self.config.max_final_vocab)
+        self._raw_vocab = dict(zip(words, counts.tolist())) if keep_raw_vocab else {}
+        self._set_corpus(None, None)
+        self._corpus_count = int(corpus_count or 0)
+        self._load_kernel()
+
+    def _apply_vocab_settings(self, kwargs: dict[str, Any]) -> None:
+        unknown = sorted(set(kwargs) - {"min_count", "sample"})
+        if unknown:
+            raise LmbasicsError(f"unknown build_vocab argument(s): {', '.join(unknown)}"
+                                + (" (dry_run is not supported)" if "dry_run" in unknown else ""))
+        for name, value in kwargs.items():
+            if value is not None:
+                self._set_setting(name, value)
+
+    def _grow_vocab(self, words: list[str], counts: np.ndarray, corpus: EncodedCorpus | None,
+                    trim_rule: Callable | None) -> None:
+        """gensim's vocabulary update: new words that pass ``min_count`` (in the new corpus) are
+        appended in first-seen order; every known word's count grows by its new count."""
+        if not len(self.wv):
+            raise LmbasicsError("build_vocab(update=True) needs a vocabulary to grow: call "
+                                "build_vocab without update first")
+        threshold = effective_min_count(counts, self.config.min_count, self.config.max_final_vocab)
+        keep = keep_mask(words, counts, threshold, trim_rule)
+        known = self.wv.key_to_index
+        new = [i for i in np.flatnonzero(keep).tolist() if words[i] not in known]
+        old_size, size = len(self.wv), self.config.vector_size
+        if self.config.softmax and old_size + len(new) > SOFTMAX_MAX_VOCAB:
+            raise LmbasicsError(f"full softmax is limited to {SOFTMAX_MAX_VOCAB:,} words")
+        for word, count in zip(words, counts.tolist()):
+            index = known.get(word)
+            if index is not None:
+                self.wv.counts[index] += count
+        rng = np.random.default_rng([self.config.seed, old_size])
+        vectors = ((rng.random((len(new), size), dtype=np.float32) * 2 - 1) / size)
+        self.wv.add_vectors([words[i] for i in new], vectors, extras={"count": counts[new]})
+        if corpus is not None:
+            remap_corpus(corpus, np.array([known.get(word, -1) for word in words], np.int32))
+        config = self.config
+        self.syn1neg = self._grown(self.syn1neg, len(self.wv) if (config.negative or config.softmax) else 1)
+        self.syn1 = self._grown(self.syn1, len(self.wv) - 1 if config.hs else 1)
+        self._prepare_tables()
+
+    @staticmethod
+    def _grown(matrix: np.ndarray, rows: int) -> np.ndarray:
+        """``matrix`` with zero rows appended up to ``rows`` (old rows kept, bit for bit)."""
+        if rows <= len(matrix):
+            return matrix
+        grown = np.zeros((rows, matrix.shape[1]), matrix.dtype)
+        grown[: len(matrix)] = matrix
+        return grown
 
     def _set_corpus(self, corpus: EncodedCorpus | None, source: Any) -> None:
         if self._corpus is not None and self._corpus is not corpus:
             self._corpus.close()
         self._corpus, self._corpus_source = corpus, source
+
+    def init_weights(self) -> None:
+        """Reset every vector to a fresh random start and the output layers to zero (gensim)."""
+        if not len(self.wv):
+            raise LmbasicsError("build the vocabulary first (build_vocab)")
+        self._init_weights(list(self.wv.index_to_key), self.wv.counts.copy())
 
     def _init_weights(self, keys: list[str], counts: np.ndarray) -> None:
         config = self.config
@@ -213,8 +418,14 @@ class Word2Vec:
         config = self.config
         self.keep_probability = keep_probabilities(counts, config.sample)
         if config.hs:
-            tree = build_huffman_tree(counts)
-            self.codes, self.points, self.code_lengths = tree.codes, tree.points, tree.code_lengths
+            # the tree is built over counts in descending order; a vocabulary grown by
+            # build_vocab(update=True) has its new words at the end, so sort and map back
+            order = np.argsort(-counts, kind="stable")
+            tree = build_huffman_tree(counts[order])
+            self.codes, self.points = np.empty_like(tree.codes), np.empty_like(tree.points)
+            self.code_lengths = np.empty_like(tree.code_lengths)
+            self.codes[order], self.points[order] = tree.codes, tree.points
+            self.code_lengths[order] = tree.code_lengths
         else:
             self.codes = np.zeros((1, 1), np.uint8)
             self.points = np.zeros((1, 1), np.int32)
@@ -292,16 +503,28 @@ class Word2Vec:
         epochs: int | None = None,
         start_alpha: float | None = None,
         end_alpha: float | None = None,
+        word_count: int = 0,
+        queue_factor: int = 2,
+        report_delay: float = 1.0,
         compute_loss: bool | None = None,
         callbacks: Iterable[Any] = (),
+        **kwargs: Any,
     ) -> tuple[int, int]:
         """Train for ``epochs``; returns ``(kept words, raw words)`` like gensim.
 
         Without a corpus, trains on the one :meth:`build_vocab` read (already encoded).
+        ``epochs``, ``start_alpha``, ``end_alpha`` and ``compute_loss``, when given, become the
+        model's ``epochs``, ``alpha``, ``min_alpha`` and ``compute_loss`` (as in gensim).
         ``total_examples`` / ``total_words`` are accepted for gensim compatibility; the true
-        counts are known from encoding and used instead.
+        counts are known from encoding and used instead. ``word_count``, ``queue_factor`` and
+        ``report_delay`` tune gensim's job queue and log; there is no queue here (workers take
+        jobs in turn) and progress is a tqdm bar. ``callbacks``: objects with any of gensim's
+        ``on_train_begin``, ``on_epoch_begin``, ``on_epoch_end``, ``on_train_end`` (each called
+        with the model; see :class:`~lmbasics.word2vec.callbacks.CallbackAny2Vec`).
         """
-        del total_examples, total_words  # known exactly from the encoded corpus
+        del total_examples, total_words, word_count, queue_factor, report_delay
+        if kwargs:
+            raise LmbasicsError(f"unknown train argument(s): {', '.join(sorted(kwargs))}")
         if not len(self.wv):
             raise LmbasicsError("build the vocabulary first (build_vocab) or pass a corpus")
         corpus = self._corpus
@@ -312,15 +535,52 @@ class Word2Vec:
             self._set_corpus(corpus, source)
         if corpus is None:
             raise LmbasicsError("no corpus to train on: pass corpus_iterable or corpus_file")
+        changes = {"epochs": epochs, "alpha": start_alpha, "min_alpha": end_alpha,
+                   "compute_loss": compute_loss}
+        for name, value in changes.items():
+            if value is not None:
+                self._set_setting(name, value)
+        self._check_state()
         config = replace(self.config)
-        if epochs is not None:
-            config.epochs = int(epochs)
-        if compute_loss is not None:
-            config.compute_loss = bool(compute_loss)
-        config.validate()
-        alpha0 = self.config.resolved_alpha if start_alpha is None else float(start_alpha)
-        alpha1 = config.min_alpha if end_alpha is None else float(end_alpha)
-        return self._train(corpus, config, alpha0, alpha1, list(callbacks))
+        callbacks = list(callbacks)
+        result = self._train(corpus, config, config.resolved_alpha, config.min_alpha, callbacks)
+        self._train_count += 1
+        self._total_train_time += float(self.training_stats.get("seconds", 0.0))
+        for callback in callbacks:
+            if hasattr(callback, "on_train_end"):
+                callback.on_train_end(self)
+        return result
+
+    def _check_state(self) -> None:
+        """The kernels do not check bounds: before training, every array must fit the vocabulary
+        (``wv``, ``syn1`` and ``syn1neg`` are plain attributes a user may replace)."""
+        vocab_size, size, config = len(self.wv), self.config.vector_size, self.config
+        vectors, dtype = self.wv.vectors, self.wv.vectors.dtype
+        nodes = max(vocab_size - 1, 1) if config.hs else 1
+        expected = [
+            (vectors, (vocab_size, size)), (self.syn1, (nodes, size)),
+            (self.syn1neg, (vocab_size if (config.negative or config.softmax) else 1, size)),
+            (self.keep_probability, (vocab_size,)),
+        ]
+        if config.hs:
+            expected += [(self.codes, (vocab_size, self.codes.shape[1])),
+                         (self.points, (vocab_size, self.codes.shape[1])),
+                         (self.code_lengths, (vocab_size,))]
+        if config.negative:
+            expected += [(self.alias_probability, (vocab_size,)), (self.alias_index, (vocab_size,))]
+        for array, shape in expected:
+            if not isinstance(array, np.ndarray) or array.shape != shape:
+                raise LmbasicsError(
+                    "the model's arrays no longer match its vocabulary and settings (was wv, "
+                    "syn1 or syn1neg replaced?): build_vocab again"
+                )
+        for array in (vectors, self.syn1, self.syn1neg):
+            if array.dtype != dtype or array.dtype not in (np.float32, np.float64):
+                raise LmbasicsError("wv.vectors, syn1 and syn1neg must share one float dtype")
+            if not array.flags.c_contiguous or not array.flags.writeable:
+                raise LmbasicsError("wv.vectors, syn1 and syn1neg must be writable C-ordered arrays")
+        if config.hs and len(self.points) and int(self.points.max()) >= nodes:
+            raise LmbasicsError("Huffman points exceed syn1: build_vocab again")
 
     def _train(self, corpus: EncodedCorpus, config: Word2VecConfig, alpha0: float,
                alpha1: float, callbacks: list[Any]) -> tuple[int, int]:
@@ -356,6 +616,9 @@ class Word2Vec:
         descriptors = [os.open(path, os.O_RDONLY) for path in (corpus.tokens_path, corpus.ends_path)]
         try:
             for epoch in range(config.epochs):
+                for callback in callbacks:  # gensim's CallbackAny2Vec protocol
+                    if hasattr(callback, "on_epoch_begin"):
+                        callback.on_epoch_begin(self)
                 jobs = iter(enumerate(chunks))
                 stats = [np.zeros(3) for _ in range(config.workers)]
 
@@ -427,6 +690,62 @@ class Word2Vec:
         """Mean loss per prediction in the last trained epoch (exact; see the module docstring)."""
         return self.loss_history[-1] if self.loss_history else 0.0
 
+    # ------------------------------------------------------------------ the trained network
+    def predict_output_word(
+        self, context_words_list: Iterable[str], topn: int = 10
+    ) -> list[tuple[str, float]] | None:
+        """The ``topn`` most probable centre words given context words, as the trained CBOW
+        network predicts them: ``softmax(syn1neg @ h)`` with ``h`` the mean (``cbow_mean=1``) or
+        sum of the context vectors, as gensim computes it for negative sampling (and exactly so
+        for ``softmax=1``); hierarchical-softmax models multiply the sigmoids along each word's
+        Huffman path. Unknown context words are skipped; none known: ``None`` (gensim)."""
+        if isinstance(context_words_list, str):
+            raise LmbasicsError("context_words_list must be a list of words, not a str")
+        if isinstance(topn, bool) or not isinstance(topn, numbers.Integral):
+            raise LmbasicsError(f"topn must be an integer, got {topn!r}")
+        indices = [self.wv.get_index(word) for word in context_words_list if word in self.wv]
+        if not indices:
+            logger.warning("all the input context words are out of the vocabulary")
+            return None
+        hidden = np.sum(self.wv.vectors[indices], axis=0)
+        if self.config.cbow_mean:
+            hidden /= len(indices)
+        if self.config.negative or self.config.softmax:
+            scores = (self.syn1neg @ hidden).astype(np.float64)
+            probabilities = np.exp(scores - scores.max())
+            probabilities /= probabilities.sum()
+        else:
+            logits = (self.syn1 @ hidden).astype(np.float64)[self.points]  # (V, L)
+            signs = 1.0 - 2.0 * self.codes  # code 0: sigma(x), code 1: sigma(-x)
+            on_path = np.arange(self.codes.shape[1]) < self.code_lengths[:, None]
+            log_sigmoid = -np.logaddexp(0.0, -signs * logits)
+            probabilities = np.exp(np.sum(log_sigmoid, axis=1, where=on_path))
+        top = np.argsort(-probabilities, kind="stable")[: max(int(topn), 0)]
+        return [(self.wv.index_to_key[i], float(probabilities[i])) for i in top]
+
+    def estimate_memory(
+        self, vocab_size: int | None = None, report: dict[str, int] | None = None
+    ) -> dict[str, int]:
+        """Bytes the weights take for ``vocab_size`` words (default: the model's), by array."""
+        vocab_size = len(self.wv) if vocab_size is None else int(vocab_size)
+        row = self.config.vector_size * np.dtype(np.float32).itemsize
+        report = dict(report or {})
+        report["vectors"] = vocab_size * row
+        if self.config.hs:
+            report["syn1"] = max(vocab_size - 1, 1) * row
+        if self.config.negative or self.config.softmax:
+            report["syn1neg"] = vocab_size * row
+        report["total"] = sum(value for key, value in report.items() if key != "total")
+        return report
+
+    def create_binary_tree(self) -> None:
+        """Rebuild the Huffman tree (and the other tables) from ``wv.counts``."""
+        self._prepare_tables()
+
+    def init_sims(self, replace: bool = False) -> None:
+        """Obsolete in gensim 4; kept as gensim keeps it: :meth:`KeyedVectors.init_sims`."""
+        self.wv.init_sims(replace=replace)
+
     # ------------------------------------------------------------------ files
     def save(self, fname: str | os.PathLike[str]) -> None:
         """Full training state in one ``.npz`` (arrays + JSON: config, vocabulary), no pickle."""
@@ -436,6 +755,7 @@ class Word2Vec:
             "keys": self.wv.index_to_key,
             "loss_history": self.loss_history,
             "corpus_total_words": self.corpus_total_words,
+            "corpus_count": self.corpus_count,
         }
         arrays = {"syn0": self.wv.vectors, "syn1": self.syn1, "syn1neg": self.syn1neg,
                   "counts": self.wv.counts}
@@ -465,7 +785,8 @@ class Word2Vec:
         ):
             raise LmbasicsError(f"{fname}: matrix shapes disagree with the stored configuration")
         model.loss_history = list(meta.get("loss_history", []))
-        model.corpus_total_words = int(meta.get("corpus_total_words", 0))
+        model._corpus_total_words = int(meta.get("corpus_total_words", 0))
+        model._corpus_count = int(meta.get("corpus_count", 0))
         model._prepare_tables()
         return model
 

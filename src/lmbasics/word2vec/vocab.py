@@ -17,7 +17,7 @@ import os
 import shutil
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
@@ -213,36 +213,71 @@ def effective_min_count(counts: np.ndarray, min_count: int, max_final_vocab: int
     return max(min_count, int(ranked[max_final_vocab]) + 1)
 
 
-def finalize_vocab(
+# gensim's trim_rule answers (gensim.utils.RULE_*): keep by min_count, drop, keep
+RULE_DEFAULT, RULE_DISCARD, RULE_KEEP = 0, 1, 2
+
+
+def keep_mask(
+    words: list[str], counts: np.ndarray, min_count: int, trim_rule: Callable | None = None
+) -> np.ndarray:
+    """Which words stay: ``count >= min_count``, unless ``trim_rule(word, count, min_count)``
+    says ``RULE_KEEP`` or ``RULE_DISCARD`` (gensim's ``keep_vocab_item``)."""
+    keep = counts >= min_count
+    if trim_rule is not None:
+        for i, (word, count) in enumerate(zip(words, counts.tolist())):
+            rule = trim_rule(word, count, min_count)
+            if rule in (RULE_KEEP, RULE_DISCARD):
+                keep[i] = rule == RULE_KEEP
+    return keep
+
+
+def select_vocab(
     words: list[str],
     counts: np.ndarray,
-    corpus: EncodedCorpus,
     min_count: int,
     max_final_vocab: int | None = None,
-) -> tuple[list[str], np.ndarray]:
-    """Keep words with count >= the effective min_count, most frequent first (ties: first seen).
-
-    Rewrites ``corpus`` in place from provisional ids to final ids (``-1`` for dropped words).
-    """
+    trim_rule: Callable | None = None,
+) -> np.ndarray:
+    """Indices of the kept words, most frequent first (ties: first seen)."""
     if not words:
         raise LmbasicsError("the corpus contains no words")
     threshold = effective_min_count(counts, min_count, max_final_vocab)
-    kept = np.flatnonzero(counts >= threshold)
+    kept = np.flatnonzero(keep_mask(words, counts, threshold, trim_rule))
     if len(kept) == 0:
         top = int(np.argmax(counts))
         raise LmbasicsError(
             f"no word occurs at least min_count={threshold} times (the most frequent, "
             f"{words[top]!r}, occurs {int(counts[top])} times): lower min_count"
         )
-    order = kept[np.argsort(-counts[kept], kind="stable")]
-    mapping = np.full(len(words), -1, dtype=np.int32)
-    mapping[order] = np.arange(len(order), dtype=np.int32)
+    return kept[np.argsort(-counts[kept], kind="stable")]
+
+
+def remap_corpus(corpus: EncodedCorpus, mapping: np.ndarray) -> None:
+    """Rewrite ``corpus`` in place through ``mapping`` (provisional id -> final id or ``-1``)."""
     with open(corpus.tokens_path, "r+b") as handle:  # read/write, not mmap: RSS stays flat
         for start in range(0, corpus.total_words, _FLUSH_TOKENS):
             handle.seek(4 * start)
             block = np.fromfile(handle, dtype=np.int32, count=_FLUSH_TOKENS)
             handle.seek(4 * start)
             mapping[block].tofile(handle)
+
+
+def finalize_vocab(
+    words: list[str],
+    counts: np.ndarray,
+    corpus: EncodedCorpus,
+    min_count: int,
+    max_final_vocab: int | None = None,
+    trim_rule: Callable | None = None,
+) -> tuple[list[str], np.ndarray]:
+    """Keep words with count >= the effective min_count, most frequent first (ties: first seen).
+
+    Rewrites ``corpus`` in place from provisional ids to final ids (``-1`` for dropped words).
+    """
+    order = select_vocab(words, counts, min_count, max_final_vocab, trim_rule)
+    mapping = np.full(len(words), -1, dtype=np.int32)
+    mapping[order] = np.arange(len(order), dtype=np.int32)
+    remap_corpus(corpus, mapping)
     return [words[i] for i in order], counts[order].astype(np.int64)
 
 
