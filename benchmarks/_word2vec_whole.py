@@ -1,0 +1,454 @@
+"""Whole-process word2vec benchmark: `lmbasics train` against its peers as a user types them.
+
+Run through ``word2vec_speed.py --whole-process`` (see its docstring for the command). Every tool
+trains on the same file, one process at a time, the tools interleaved within a round and their
+order rotated from round to round; each run is timed from start to exit (wall seconds) and its
+peak RSS is the child's own (``os.wait4`` returns the rusage of exactly that process). Settings,
+the same for every tool: dim 100, window 5, negative 5 (or hierarchical softmax), sample 1e-4,
+min-count 5, learning rate 0.025 Skip-gram / 0.05 CBOW; everything else is each tool's shipped
+default. The peers:
+
+- gensim 4.x, ``Word2Vec(corpus_file=...)`` (its fastest path); ``LineSentence`` on ``.gz``.
+- word2vec.c and Intel's pWord2Vec (Skip-gram + negative sampling only), built from
+  ``../shared/peers`` by its ``build.sh`` into ``--peers-dir``; plain text only.
+- fastText (``pip install fasttext-wheel``: a Python module, no binary), ``train_unsupervised``
+  without subwords; plain text only.
+
+This module does not compare vectors; ``--evaluate DIR`` scores each run's output on the analogy
+questions (gensim's ``evaluate_word_analogies``, restrict_vocab 30000) so a report can show the
+speed came at equal quality.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gzip
+import hashlib
+import importlib.metadata
+import importlib.util
+import json
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PEER_SCRIPT = HERE / "_word2vec_peer.py"
+MODES = ("sg-ns", "cbow-ns", "sg-hs", "cbow-hs")
+# the settings every tool gets (README of ../shared/peers: text8-sized corpus, 2 threads)
+DIM, WINDOW, NEGATIVE, SAMPLE, MIN_COUNT = 100, 5, 5, "1e-4", 5
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str  # key in the JSON
+    label: str  # column of the table (plain text input)
+    modes: tuple[str, ...]
+    gz: bool  # reads a gzipped corpus
+
+
+TOOLS = (
+    Tool("lmbasics", "`lmbasics train`", MODES, gz=True),
+    Tool("gensim", "gensim `corpus_file`", MODES, gz=True),
+    Tool("word2vec.c", "word2vec.c", MODES, gz=False),
+    Tool("pword2vec", "pWord2Vec", ("sg-ns",), gz=False),
+    Tool("fasttext", "fastText", MODES, gz=False),
+)
+
+
+def _alpha(mode: str) -> str:
+    return "0.025" if mode.startswith("sg") else "0.05"
+
+
+def command(tool: str, mode: str, corpus: Path, output: Path, epochs: int, threads: int,
+            lmbasics: list[str], peers_dir: Path) -> tuple[list[str], dict[str, str]]:
+    """The command line (and extra environment) that trains ``mode`` with ``tool``."""
+    sg, hs = mode.startswith("sg"), mode.endswith("hs")
+    shared = [str(corpus), "-o", str(output)]
+    if tool == "lmbasics":
+        return [*lmbasics, "train", *shared, "--binary", "--model", "skipgram" if sg else "cbow",
+                "--loss", "hs" if hs else "ns", "--dim", str(DIM), "--window", str(WINDOW),
+                *([] if hs else ["--negative", str(NEGATIVE)]), "--sample", SAMPLE,
+                "--min-count", str(MIN_COUNT), "--epochs", str(epochs), "--threads", str(threads)], {}
+    if tool in ("gensim", "fasttext"):
+        return [sys.executable, str(PEER_SCRIPT), tool, *shared, "--mode", mode, "--dim", str(DIM),
+                "--window", str(WINDOW), "--negative", str(NEGATIVE), "--sample", SAMPLE,
+                "--min-count", str(MIN_COUNT), "--alpha", _alpha(mode), "--epochs", str(epochs),
+                "--threads", str(threads)], {}
+    common = ["-train", str(corpus), "-output", str(output), "-size", str(DIM), "-window",
+              str(WINDOW), "-sample", SAMPLE, "-threads", str(threads), "-binary", "1",
+              "-iter", str(epochs), "-min-count", str(MIN_COUNT)]
+    if tool == "word2vec.c":  # its alpha default is already 0.025 / 0.05 (CBOW)
+        return [str(peers_dir / "word2vec"), *common, "-negative", "0" if hs else str(NEGATIVE),
+                "-hs", str(int(hs)), "-cbow", str(int(not sg))], {}
+    if tool == "pword2vec":  # its matrix products must not start threads of their own
+        return [str(peers_dir / "pword2vec"), *common, "-negative", str(NEGATIVE),
+                "-batch-size", str(2 * WINDOW + 1)], {"OPENBLAS_NUM_THREADS": "1"}
+    raise ValueError(f"unknown tool {tool!r}")
+
+
+def timed(argv: list[str], extra_env: dict[str, str], log: Path) -> dict:
+    """Run ``argv`` to completion; wall seconds, CPU seconds and peak RSS of that process."""
+    with open(log, "wb") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+                                   env={**os.environ, **extra_env})
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return {"exit_code": process.returncode, "wall_seconds": round(wall, 3),
+            "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}  # ru_maxrss is in KiB on Linux
+
+
+def find_tools(names: list[str], lmbasics: list[str], peers_dir: Path,
+               peers_source: Path) -> tuple[list[Tool], dict[str, str]]:
+    """The tools that can run here, and a one-line reason for each one that cannot."""
+    known = {tool.name: tool for tool in TOOLS}
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise SystemExit(f"unknown tool(s) {', '.join(unknown)}; choose from {', '.join(known)}")
+    if "lmbasics" in names and shutil.which(lmbasics[0]) is None:
+        raise SystemExit(f"{lmbasics[0]}: command not found (install the project: pip install -e .)")
+    missing_binaries = [n for n, b in (("word2vec.c", "word2vec"), ("pword2vec", "pword2vec"))
+                        if n in names and not os.access(peers_dir / b, os.X_OK)]
+    build = peers_source / "build.sh"
+    if missing_binaries and build.is_file():
+        print(f"building the C peers: {build} {peers_dir}", flush=True)
+        done = subprocess.run([str(build), str(peers_dir)], capture_output=True, text=True)
+        if done.returncode:
+            print(f"build failed:\n{done.stdout}{done.stderr}", file=sys.stderr)
+    skipped = {}
+    for name in names:
+        binary = {"word2vec.c": "word2vec", "pword2vec": "pword2vec"}.get(name)
+        module = {"gensim": "gensim", "fasttext": "fasttext"}.get(name)
+        if binary and not os.access(peers_dir / binary, os.X_OK):
+            skipped[name] = (f"no {peers_dir / binary}; build it with "
+                             f"{build if build.is_file() else '../shared/peers/build.sh'} {peers_dir}")
+        elif module and importlib.util.find_spec(module) is None:
+            package = "fasttext-wheel" if module == "fasttext" else module
+            skipped[name] = f"{sys.executable} cannot import {module} (pip install {package})"
+    return [known[n] for n in names if n not in skipped], skipped
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _first_line(argv: list[str]) -> str | None:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    except OSError:
+        return None
+    return (done.stdout or done.stderr).strip().splitlines()[0] if (done.stdout or done.stderr) else None
+
+
+def _sha256(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.is_file() else None
+
+
+def describe_machine(lmbasics: list[str], peers_dir: Path, peers_source: Path) -> dict:
+    """CPU, cores, memory, date and the version of every tool, for the report's first line."""
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    models = [line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
+              if line.startswith("model name")]
+    flags = next((line.split(":", 1)[1].split() for line in cpuinfo.splitlines()
+                  if line.startswith("flags")), [])
+    meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
+    mem_kib = next((int(line.split()[1]) for line in meminfo.splitlines()
+                    if line.startswith("MemTotal")), 0)
+    build = peers_source / "build.sh"
+    return {
+        "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "cpu_model": models[0] if models else platform.processor(),
+        "cpu_simd": [f for f in ("avx2", "avx512f", "fma") if f in flags],
+        "logical_cpus": os.cpu_count(),
+        "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "memory_gib": round(mem_kib / 2**20, 1),
+        "load_average_at_start": os.getloadavg(),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "versions": {
+            "lmbasics": _first_line([*lmbasics, "--version"]),
+            "lmbasics_command": shutil.which(lmbasics[0]),
+            "gensim": _version("gensim"), "numpy": _version("numpy"), "numba": _version("numba"),
+            "fasttext-wheel": _version("fasttext-wheel"),
+            "gcc": _first_line(["gcc", "--version"]),
+            "peers_sources": [line.lstrip("# ").strip() for line in build.read_text().splitlines()
+                              if "@" in line] if build.is_file() else None,
+            "word2vec_sha256": _sha256(peers_dir / "word2vec"),
+            "pword2vec_sha256": _sha256(peers_dir / "pword2vec"),
+        },
+    }
+
+
+def prepare_inputs(corpus: Path, kinds: list[str], workdir: Path) -> dict[str, Path]:
+    """The corpus as plain text and/or gzip: the given file, the other form written into workdir."""
+    if not corpus.is_file():
+        raise SystemExit(f"corpus not found: {corpus}")
+    is_gz = corpus.suffix == ".gz"
+    paths = {}
+    for kind in kinds:
+        if (kind == "gz") == is_gz:
+            paths[kind] = corpus
+        elif kind == "text":
+            paths[kind] = workdir / corpus.name.removesuffix(".gz")
+            with gzip.open(corpus, "rb") as source, open(paths[kind], "wb") as target:
+                shutil.copyfileobj(source, target, 1 << 20)
+        else:
+            paths[kind] = workdir / (corpus.name + ".gz")
+            with open(corpus, "rb") as source, gzip.open(paths[kind], "wb", compresslevel=6) as target:
+                shutil.copyfileobj(source, target, 1 << 20)
+    return paths
+
+
+def _warm(path: Path) -> None:
+    """Read the file once so that no tool pays for the first read from disk."""
+    with open(path, "rb") as stream:
+        while stream.read(1 << 24):
+            pass
+
+
+def _vocabulary(vectors: Path) -> int | None:
+    """The word count in a word2vec-format file's header."""
+    with open(vectors, "rb") as stream:
+        header = stream.readline().split()
+    return int(header[0]) if len(header) == 2 else None
+
+
+def _evaluate(vectors: Path, evaluation: Path) -> dict:
+    """Scores of one run's vectors, computed here (not timed) with gensim as the judge."""
+    from _word2vec_peer import score
+
+    pairs = evaluation / "wordsim353.tsv"
+    return score(str(vectors), str(evaluation / "questions-words.txt"),
+                 str(pairs) if pairs.is_file() else None)
+
+
+def run_one(tool: str, mode: str, corpus: Path, epochs: int, threads: int, args: argparse.Namespace,
+            workdir: Path) -> dict:
+    """One timed run; its vectors are checked (and scored with --evaluate), then deleted."""
+    output = workdir / f"{tool}-{mode}.bin"
+    argv, extra_env = command(tool, mode, corpus, output, epochs, threads, args.lmbasics_argv,
+                              args.peers_dir)
+    log = workdir / f"{tool}-{mode}.log"
+    result = {"tool": tool, "mode": mode, "epochs": epochs, "threads": threads,
+              "command": " ".join([*(f"{k}={v}" for k, v in extra_env.items()),
+                                   shlex.join(argv)])}
+    result.update(timed(argv, extra_env, log))
+    if result["exit_code"] != 0 or not output.is_file():
+        tail = log.read_text(errors="replace")[-2000:]
+        raise SystemExit(f"{tool} {mode} failed (exit {result['exit_code']}):\n"
+                         f"{result['command']}\n{tail}")
+    result["vocabulary"] = _vocabulary(output)
+    settings = Path(str(output) + ".json")  # lmbasics writes its resolved settings beside
+    if settings.is_file():
+        result["corpus_words"] = json.loads(settings.read_text()).get("corpus_words")
+    if args.evaluate:
+        result.update(_evaluate(output, Path(args.evaluate)))
+    for path in (output, settings, log, workdir / f"{tool}-{mode}.vec"):
+        path.unlink(missing_ok=True)
+    return result
+
+
+def summarise(runs: list[dict]) -> list[dict]:
+    """Medians per (epochs, input, threads, mode, tool), and lmbasics' ratios to every peer.
+
+    ``speedup`` is the peer's median wall seconds over lmbasics': above 1, lmbasics is faster.
+    """
+    groups: dict[tuple, dict[str, list[dict]]] = {}
+    for run in runs:
+        key = (run["epochs"], run["input"], run["threads"], run["mode"])
+        groups.setdefault(key, {}).setdefault(run["tool"], []).append(run)
+    summary = []
+    for (epochs, kind, threads, mode), by_tool in groups.items():
+        tools = {}
+        for tool, tool_runs in by_tool.items():
+            tools[tool] = {
+                "runs": len(tool_runs),
+                "median_seconds": round(statistics.median(r["wall_seconds"] for r in tool_runs), 2),
+                "median_cpu_seconds": round(statistics.median(r["cpu_seconds"] for r in tool_runs), 2),
+                "median_peak_rss_mb": round(statistics.median(r["peak_rss_mb"] for r in tool_runs), 1),
+                "max_peak_rss_mb": max(r["peak_rss_mb"] for r in tool_runs),
+            }
+            for measure in ("analogy_accuracy", "wordsim_spearman"):
+                scores = [r[measure] for r in tool_runs if r.get(measure) is not None]
+                if scores:
+                    tools[tool][measure] = statistics.median(scores)
+        row = {"epochs": epochs, "input": kind, "threads": threads, "mode": mode, "tools": tools}
+        ours = tools.get("lmbasics")
+        peers = {t: v for t, v in tools.items() if t != "lmbasics"}
+        if ours and peers:
+            row["speedup"] = {t: round(v["median_seconds"] / ours["median_seconds"], 3)
+                              for t, v in peers.items()}
+            fastest = min(peers, key=lambda t: peers[t]["median_seconds"])
+            row["fastest_peer"] = fastest
+            row["speedup_vs_fastest_peer"] = row["speedup"][fastest]
+        if ours and "gensim" in tools:
+            row["rss_vs_gensim"] = round(ours["median_peak_rss_mb"]
+                                         / tools["gensim"]["median_peak_rss_mb"], 3)
+        summary.append(row)
+    return summary
+
+
+def _label(tool: str, kind: str) -> str:
+    if tool == "gensim" and kind == "gz":
+        return "gensim `LineSentence`"
+    return next(t.label for t in TOOLS if t.name == tool)
+
+
+def markdown(summary: list[dict], machine: dict, rounds: int) -> str:
+    """Tables ready for docs/benchmarks.md: one per (epochs, input, threads)."""
+    v = machine["versions"]
+    lines = [
+        f"Machine: {machine['cpu_model']} ({', '.join(machine['cpu_simd']) or 'no AVX'}), "
+        f"{machine['usable_cpus']} of {machine['logical_cpus']} CPUs usable, "
+        f"{machine['memory_gib']} GiB; {machine['os']}; Python {machine['python']}; "
+        f"{v['lmbasics']}, gensim {v['gensim']}, numpy {v['numpy']}, numba {v['numba']}, "
+        f"fasttext-wheel {v['fasttext-wheel']}; {v['gcc']}. Run {machine['date_utc']}, "
+        f"load average {machine['load_average_at_start'][0]:.2f} at start, "
+        f"{machine.get('load_average_at_end', [float('nan')])[0]:.2f} at end.",
+    ]
+    blocks: dict[tuple, list[dict]] = {}
+    for row in summary:
+        blocks.setdefault((row["epochs"], row["input"], row["threads"]), []).append(row)
+    for (epochs, kind, threads), rows in blocks.items():
+        tools = [t.name for t in TOOLS if any(t.name in r["tools"] for r in rows)]
+        form = "plain text" if kind == "text" else "gzip"
+        lines += ["", f"**{epochs} epoch{'s' * (epochs > 1)}, {form}, {threads} thread"
+                  f"{'s' * (threads > 1)}**: whole-process wall seconds / peak RSS MB, median of "
+                  f"{rounds} round{'s' * (rounds > 1)}; speed-ups are the peer's seconds over "
+                  "lmbasics'.", ""]
+        header = ["mode", *(_label(t, kind) for t in tools), "vs gensim", "vs fastest peer",
+                  "RSS vs gensim"]
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for row in rows:
+            fastest = min(row["tools"], key=lambda t: row["tools"][t]["median_seconds"])
+            cells = [row["mode"]]
+            for tool in tools:
+                cell = row["tools"].get(tool)
+                if cell is None:
+                    cells.append("–")
+                    continue
+                seconds = f"{cell['median_seconds']:.1f}"
+                cells.append(f"{f'**{seconds}**' if tool == fastest else seconds} / "
+                             f"{cell['median_peak_rss_mb']:.0f}")
+            speedup = row.get("speedup", {})
+            cells.append(f"{speedup['gensim']:.2f}x" if "gensim" in speedup else "–")
+            cells.append(f"{row['speedup_vs_fastest_peer']:.2f}x ({_label(row['fastest_peer'], kind)})"
+                         if "fastest_peer" in row else "–")
+            cells.append(f"{row['rss_vs_gensim']:.2f}x" if "rss_vs_gensim" in row else "–")
+            lines.append("| " + " | ".join(cells) + " |")
+        if any("analogy_accuracy" in cell for r in rows for cell in r["tools"].values()):
+            lines += ["", "Analogy accuracy % (questions-words, restrict_vocab 30000) / WordSim-353 "
+                      "Spearman of the same runs:", "",
+                      "| mode | " + " | ".join(_label(t, kind) for t in tools) + " |",
+                      "|" + "---|" * (len(tools) + 1)]
+            for row in rows:
+                cells = [row["mode"]]
+                for tool in tools:
+                    cell = row["tools"].get(tool, {})
+                    analogy = cell.get("analogy_accuracy")
+                    spearman = cell.get("wordsim_spearman")
+                    cells.append(f"{'–' if analogy is None else f'{100 * analogy:.1f}'} / "
+                                 f"{'–' if spearman is None else f'{spearman:.3f}'}")
+                lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _write_json(path: str | None, report: dict) -> None:
+    if path:
+        from lmbasics._util.atomic import atomic_write_text
+
+        atomic_write_text(path, json.dumps(report, indent=1))
+
+
+def _check_kernels() -> bool:
+    from lmbasics.word2vec.reference import check_kernels
+
+    error = check_kernels()
+    print(f"kernels vs reference: max |difference| = {error:.2e}", flush=True)
+    if error > 1e-9:
+        print("kernel check failed: not timing a wrong kernel", file=sys.stderr)
+    return error <= 1e-9
+
+
+def _parse_list(text: str, allowed: tuple[str, ...] | None = None, kind: type = str) -> list:
+    values = [kind(item) for item in text.split(",") if item]
+    if allowed is not None and (bad := [v for v in values if v not in allowed]):
+        raise SystemExit(f"unknown value(s) {', '.join(map(str, bad))}; choose from {', '.join(allowed)}")
+    return values
+
+
+def run_whole(args: argparse.Namespace) -> int:
+    """The whole-process benchmark; ``args`` come from ``word2vec_speed.py``."""
+    modes = _parse_list(args.modes, MODES)
+    epochs_list = _parse_list(args.epochs, kind=int)
+    kinds = _parse_list(args.inputs, ("text", "gz"))
+    threads_list = _parse_list(args.threads or "2", kind=int)
+    args.lmbasics_argv = shlex.split(args.lmbasics)
+    args.peers_dir = Path(args.peers_dir).expanduser()
+    peers_source = Path(args.peers_source).expanduser()
+    tools, skipped = find_tools(_parse_list(args.tools), args.lmbasics_argv, args.peers_dir,
+                                peers_source)
+    for name, reason in skipped.items():
+        print(f"{name}: skipped ({reason})", flush=True)
+    if not args.no_kernel_check and not _check_kernels():
+        return 1
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="lmbasics-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        inputs = prepare_inputs(Path(args.corpus), kinds, workdir)
+        report = {
+            "benchmark": "word2vec whole process: each tool's command, start to exit",
+            "machine": describe_machine(args.lmbasics_argv, args.peers_dir, peers_source),
+            "settings": {"dim": DIM, "window": WINDOW, "negative": NEGATIVE, "sample": float(SAMPLE),
+                         "min_count": MIN_COUNT, "alpha": {"skip-gram": 0.025, "cbow": 0.05},
+                         "rounds": args.rounds, "modes": modes, "epochs": epochs_list,
+                         "inputs": kinds, "threads": threads_list},
+            "corpus": {kind: {"path": str(path), "bytes": path.stat().st_size}
+                       for kind, path in inputs.items()},
+            "skipped": skipped, "runs": [], "summary": [],
+        }
+        for epochs in epochs_list:
+            for kind in kinds:
+                _warm(inputs[kind])
+                for threads in threads_list:
+                    _rounds(report, tools, modes, epochs, kind, threads, inputs[kind], args, workdir)
+        report["machine"]["load_average_at_end"] = os.getloadavg()
+        report["summary"] = summarise(report["runs"])
+        report["markdown"] = markdown(report["summary"], report["machine"], args.rounds)
+        _write_json(args.json, report)
+        print("\n" + report["markdown"])
+    finally:
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+def _rounds(report: dict, tools: list[Tool], modes: list[str], epochs: int, kind: str, threads: int,
+            corpus: Path, args: argparse.Namespace, workdir: Path) -> None:
+    """All rounds of one (epochs, input, threads) block: tools one after the other, order rotated."""
+    for round_index in range(args.rounds):
+        for mode in modes:
+            runnable = [t.name for t in tools if mode in t.modes and (t.gz or kind == "text")]
+            shift = round_index % max(len(runnable), 1)
+            for tool in runnable[shift:] + runnable[:shift]:
+                result = run_one(tool, mode, corpus, epochs, threads, args, workdir)
+                result.update(input=kind, round=round_index + 1)
+                report["runs"].append(result)
+                _write_json(args.json, report)  # a long run keeps what it has measured
+                print(f"round {round_index + 1}/{args.rounds}, {epochs} epoch(s), {kind}, "
+                      f"{threads} thread(s), {mode}, {tool}: {result['wall_seconds']:.1f} s, "
+                      f"{result['peak_rss_mb']:.0f} MB", flush=True)
