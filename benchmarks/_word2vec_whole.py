@@ -3,7 +3,7 @@
 Run through ``word2vec_speed.py --whole-process`` (see its docstring for the command). Every tool
 trains on the same file, one process at a time, the tools interleaved within a round and their
 order rotated from round to round; each run is timed from start to exit (wall seconds) and its
-peak RSS is the child's own (``os.wait4`` returns the rusage of exactly that process). Settings,
+peak RSS is the tool's own (through GNU time if installed, else ``os.wait4``: see ``timed``). Settings,
 the same for every tool: dim 100, window 5, negative 5 (or hierarchical softmax), sample 1e-4,
 min-count 5, learning rate 0.025 Skip-gram / 0.05 CBOW; everything else is each tool's shipped
 default. The peers:
@@ -14,9 +14,9 @@ default. The peers:
 - fastText (``pip install fasttext-wheel``: a Python module, no binary), ``train_unsupervised``
   without subwords; plain text only.
 
-This module does not compare vectors; ``--evaluate DIR`` scores each run's output on the analogy
-questions (gensim's ``evaluate_word_analogies``, restrict_vocab 30000) so a report can show the
-speed came at equal quality.
+``--evaluate DIR`` scores each run's output on the analogy questions (restrict_vocab 30000, as
+gensim's ``evaluate_word_analogies`` counts) and WordSim-353, untimed, so that a report can show
+the speed came at equal quality.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import importlib.util
 import json
 import os
 import platform
+import resource
 import shlex
 import shutil
 import statistics
@@ -95,18 +96,42 @@ def command(tool: str, mode: str, corpus: Path, output: Path, epochs: int, threa
     raise ValueError(f"unknown tool {tool!r}")
 
 
-def timed(argv: list[str], extra_env: dict[str, str], log: Path) -> dict:
-    """Run ``argv`` to completion; wall seconds, CPU seconds and peak RSS of that process."""
+def gnu_time() -> str | None:
+    """GNU time, if installed: it forks each tool from its own tiny process (see ``timed``)."""
+    path = shutil.which("time") or "/usr/bin/time"
+    if not os.access(path, os.X_OK):
+        return None
+    done = subprocess.run([path, "--version"], capture_output=True, text=True)
+    return path if "GNU" in done.stdout + done.stderr else None
+
+
+def timed(argv: list[str], extra_env: dict[str, str], log: Path, launcher: str | None) -> dict:
+    """Run ``argv`` to completion: wall seconds, CPU seconds and the peak RSS of that process.
+
+    A child's ``ru_maxrss`` starts at its parent's peak: Linux keeps the high-water mark of the
+    memory a process had before ``exec`` (``vfork`` and ``fork`` both hand it the parent's), so
+    measured from this Python process, whose peak is ~20 MB, a word2vec.c run on a small corpus
+    would read 20 MB. With GNU time as ``launcher`` the tool is forked from a ~2 MB process and
+    GNU time reports its ``ru_maxrss``; without it, ``os.wait4`` gives the child's own rusage
+    and this process's peak is the floor (``rss_floor_mb`` in the report).
+    """
+    stats = log.with_suffix(".time")
+    launch = [launcher, "-f", "%M %U %S", "-o", str(stats), *argv] if launcher else argv
     with open(log, "wb") as out:
         started = time.perf_counter()
-        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(launch, stdout=out, stderr=subprocess.STDOUT,
                                    env={**os.environ, **extra_env})
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
+    rss_kib, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+    if launcher and stats.is_file():
+        last = stats.read_text().strip().splitlines()[-1].split()  # after any "exited with" line
+        if len(last) == 3:
+            rss_kib, cpu = int(last[0]), float(last[1]) + float(last[2])
+        stats.unlink()
     return {"exit_code": process.returncode, "wall_seconds": round(wall, 3),
-            "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
-            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}  # ru_maxrss is in KiB on Linux
+            "cpu_seconds": round(cpu, 3), "peak_rss_mb": round(rss_kib / 1024, 1)}  # KiB on Linux
 
 
 def find_tools(names: list[str], lmbasics: list[str], peers_dir: Path,
@@ -228,12 +253,15 @@ def _vocabulary(vectors: Path) -> int | None:
 
 
 def _evaluate(vectors: Path, evaluation: Path) -> dict:
-    """Scores of one run's vectors, computed here (not timed) with gensim as the judge."""
-    from _word2vec_peer import score
-
-    pairs = evaluation / "wordsim353.tsv"
-    return score(str(vectors), str(evaluation / "questions-words.txt"),
-                 str(pairs) if pairs.is_file() else None)
+    """Scores of one run's vectors, untimed, in a process of their own (this one stays small)."""
+    argv = [sys.executable, str(PEER_SCRIPT), "evaluate", str(vectors),
+            "--analogies", str(evaluation / "questions-words.txt")]
+    if (evaluation / "wordsim353.tsv").is_file():
+        argv += ["--pairs", str(evaluation / "wordsim353.tsv")]
+    done = subprocess.run(argv, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"evaluating {vectors} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def run_one(tool: str, mode: str, corpus: Path, epochs: int, threads: int, args: argparse.Namespace,
@@ -246,7 +274,7 @@ def run_one(tool: str, mode: str, corpus: Path, epochs: int, threads: int, args:
     result = {"tool": tool, "mode": mode, "epochs": epochs, "threads": threads,
               "command": " ".join([*(f"{k}={v}" for k, v in extra_env.items()),
                                    shlex.join(argv)])}
-    result.update(timed(argv, extra_env, log))
+    result.update(timed(argv, extra_env, log, args.launcher))
     if result["exit_code"] != 0 or not output.is_file():
         tail = log.read_text(errors="replace")[-2000:]
         raise SystemExit(f"{tool} {mode} failed (exit {result['exit_code']}):\n"
@@ -257,7 +285,7 @@ def run_one(tool: str, mode: str, corpus: Path, epochs: int, threads: int, args:
         result["corpus_words"] = json.loads(settings.read_text()).get("corpus_words")
     if args.evaluate:
         result.update(_evaluate(output, Path(args.evaluate)))
-    for path in (output, settings, log, workdir / f"{tool}-{mode}.vec"):
+    for path in (output, settings, log):
         path.unlink(missing_ok=True)
     return result
 
@@ -316,7 +344,8 @@ def markdown(summary: list[dict], machine: dict, rounds: int) -> str:
         f"{machine['usable_cpus']} of {machine['logical_cpus']} CPUs usable, "
         f"{machine['memory_gib']} GiB; {machine['os']}; Python {machine['python']}; "
         f"{v['lmbasics']}, gensim {v['gensim']}, numpy {v['numpy']}, numba {v['numba']}, "
-        f"fasttext-wheel {v['fasttext-wheel']}; {v['gcc']}. Run {machine['date_utc']}, "
+        f"fasttext-wheel {v['fasttext-wheel']}; {v['gcc']}. Peak RSS from {machine['peak_rss_from']}. "
+        f"Run {machine['date_utc']}, "
         f"load average {machine['load_average_at_start'][0]:.2f} at start, "
         f"{machine.get('load_average_at_end', [float('nan')])[0]:.2f} at end.",
     ]
@@ -375,9 +404,13 @@ def _write_json(path: str | None, report: dict) -> None:
 
 
 def _check_kernels() -> bool:
-    from lmbasics.word2vec.reference import check_kernels
-
-    error = check_kernels()
+    """The kernels against the NumPy reference, in a child process (numba would raise this one's peak)."""
+    code = "from lmbasics.word2vec.reference import check_kernels; print(check_kernels())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if done.returncode:
+        print(f"kernel check failed to run:\n{done.stderr[-2000:]}", file=sys.stderr)
+        return False
+    error = float(done.stdout.split()[-1])
     print(f"kernels vs reference: max |difference| = {error:.2e}", flush=True)
     if error > 1e-9:
         print("kernel check failed: not timing a wrong kernel", file=sys.stderr)
@@ -406,13 +439,19 @@ def run_whole(args: argparse.Namespace) -> int:
         print(f"{name}: skipped ({reason})", flush=True)
     if not args.no_kernel_check and not _check_kernels():
         return 1
+    args.launcher = gnu_time()
+    if args.launcher is None:
+        print("GNU time not found (apt-get install time): peak RSS from os.wait4, whose floor is "
+              "this process's own peak", flush=True)
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="lmbasics-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         inputs = prepare_inputs(Path(args.corpus), kinds, workdir)
         report = {
             "benchmark": "word2vec whole process: each tool's command, start to exit",
-            "machine": describe_machine(args.lmbasics_argv, args.peers_dir, peers_source),
+            "machine": {**describe_machine(args.lmbasics_argv, args.peers_dir, peers_source),
+                        "peak_rss_from": f"GNU time %M ({args.launcher})" if args.launcher
+                        else "os.wait4 of each tool's process"},
             "settings": {"dim": DIM, "window": WINDOW, "negative": NEGATIVE, "sample": float(SAMPLE),
                          "min_count": MIN_COUNT, "alpha": {"skip-gram": 0.025, "cbow": 0.05},
                          "rounds": args.rounds, "modes": modes, "epochs": epochs_list,
@@ -427,6 +466,8 @@ def run_whole(args: argparse.Namespace) -> int:
                 for threads in threads_list:
                     _rounds(report, tools, modes, epochs, kind, threads, inputs[kind], args, workdir)
         report["machine"]["load_average_at_end"] = os.getloadavg()
+        report["machine"]["rss_floor_mb"] = (
+            0 if args.launcher else round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
         report["summary"] = summarise(report["runs"])
         report["markdown"] = markdown(report["summary"], report["machine"], args.rounds)
         _write_json(args.json, report)

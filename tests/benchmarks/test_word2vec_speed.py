@@ -90,6 +90,18 @@ def test_summary_takes_medians_and_ratios_to_every_peer_and_the_fastest():
     assert rows["cbow-ns"]["speedup"] == {"gensim": 0.5} and rows["cbow-ns"]["fastest_peer"] == "gensim"
 
 
+def test_peak_rss_is_the_tools_own_not_the_launching_process_high_water_mark(tmp_path):
+    if whole.gnu_time() is None:
+        pytest.skip("GNU time not installed (apt-get install time)")
+    # a child's ru_maxrss starts at its parent's peak; the parent here peaks at 300 MB first
+    code = (f"import sys; sys.path.insert(0, {str(BENCHMARKS)!r}); from pathlib import Path\n"
+            "import _word2vec_whole as w\n"
+            "ballast = bytearray(300 << 20); ballast[::4096] = bytes(len(ballast[::4096]))\n"
+            f"print(w.timed(['true'], {{}}, Path({str(tmp_path / 'log')!r}), w.gnu_time())['peak_rss_mb'])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert 0 < float(done.stdout) < 50
+
+
 def _made_up_corpus(path: Path) -> int:
     """2,000 lines of 8 words drawn from 40 made-up words: every word is far above min-count 5."""
     rng = random.Random(0)
@@ -125,6 +137,7 @@ def test_whole_process_run_reports_every_tool_and_skips_missing_peers(tmp_path):
     assert machine["cpu_model"] and machine["logical_cpus"] >= 1 and machine["memory_gib"] > 0
     assert machine["versions"]["lmbasics"].startswith("lmbasics ") and machine["versions"]["gensim"]
     assert report["settings"]["sample"] == 1e-4 and report["settings"]["rounds"] == 1
+    assert machine["peak_rss_from"] and machine["rss_floor_mb"] >= 0
     assert Path(report["corpus"]["gz"]["path"]).name == "corpus.txt.gz"
     runs = {(r["tool"], r["input"]): r for r in report["runs"]}
     assert sorted(runs) == [("gensim", "gz"), ("gensim", "text"), ("lmbasics", "gz"), ("lmbasics", "text")]
