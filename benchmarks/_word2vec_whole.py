@@ -182,6 +182,26 @@ def _sha256(path: Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.is_file() else None
 
 
+def _lmbasics_source() -> str | None:
+    """Where this interpreter imports lmbasics from, with the git commit there (+ if modified)."""
+    spec = importlib.util.find_spec("lmbasics")
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).parent
+
+    def git(*words: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "-C", str(folder), *words], capture_output=True, text=True)
+        except OSError:
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "--short", "HEAD")
+    if commit is None:
+        return str(folder)
+    return f"{folder} @{commit}{'+' if git('status', '--porcelain', '--untracked-files=no') else ''}"
+
+
 def describe_machine(lmbasics: list[str], peers_dir: Path, peers_source: Path) -> dict:
     """CPU, cores, memory, date and the version of every tool, for the report's first line."""
     cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
@@ -206,6 +226,7 @@ def describe_machine(lmbasics: list[str], peers_dir: Path, peers_source: Path) -
         "versions": {
             "lmbasics": _first_line([*lmbasics, "--version"]),
             "lmbasics_command": shutil.which(lmbasics[0]),
+            "lmbasics_source": _lmbasics_source(),
             "gensim": _version("gensim"), "numpy": _version("numpy"), "numba": _version("numba"),
             "fasttext-wheel": _version("fasttext-wheel"),
             "gcc": _first_line(["gcc", "--version"]),
@@ -296,8 +317,11 @@ def _write_json(path: str | None, report: dict) -> None:
         atomic_write_text(path, json.dumps(report, indent=1))
 
 
-def _check_kernels() -> bool:
-    """The kernels against the NumPy reference, in a child process (numba would raise this one's peak)."""
+def check_kernels_in_child() -> bool:
+    """The kernels against the NumPy reference, in a child process.
+
+    Not here: numba would raise this process's peak RSS, which every child's peak starts from.
+    """
     code = "from lmbasics.word2vec.reference import check_kernels; print(check_kernels())"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if done.returncode:
@@ -330,7 +354,7 @@ def run_whole(args: argparse.Namespace) -> int:
                                 peers_source)
     for name, reason in skipped.items():
         print(f"{name}: skipped ({reason})", flush=True)
-    if not args.no_kernel_check and not _check_kernels():
+    if not args.no_kernel_check and not check_kernels_in_child():
         return 1
     args.launcher = gnu_time()
     if args.launcher is None:

@@ -109,7 +109,10 @@ def markdown(summary: list[dict], machine: dict, rounds: int) -> str:
             for row in rows:
                 cells = [row["mode"]]
                 for tool in tools:
-                    cell = row["tools"].get(tool, {})
+                    cell = row["tools"].get(tool)
+                    if cell is None:
+                        cells.append("–")
+                        continue
                     analogy = cell.get("analogy_accuracy")
                     spearman = cell.get("wordsim_spearman")
                     cells.append(f"{'–' if analogy is None else f'{100 * analogy:.1f}'} / "
