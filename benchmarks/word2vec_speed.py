@@ -1,4 +1,17 @@
-"""word2vec speed: lmbasics against gensim in the same run, interleaved (A B A B).
+"""word2vec speed: lmbasics against its peers, two ways.
+
+Whole process (what a user waits for), ``--whole-process``:
+
+    python benchmarks/word2vec_speed.py --whole-process --corpus ../shared/data/corpus/enwiki-17M.txt.gz \
+        --json docs/benchmarks/word2vec_whole_process.json
+
+runs ``lmbasics train`` exactly as a user types it and each peer's own command (gensim
+``corpus_file``, word2vec.c, pWord2Vec, fastText; see ``_word2vec_whole.py``) one after the
+other on the same file, for ``--rounds`` rounds, and reports median wall seconds, peak RSS, the
+ratios to every peer and to the fastest, and the machine, as JSON and as a markdown table.
+Peers that are not installed are skipped with a line saying why.
+
+Training only (the library, not the command), the default:
 
     python benchmarks/word2vec_speed.py --corpus ../shared/data/corpus/enwiki-17M.txt.gz
 
@@ -34,22 +47,48 @@ def run(lib: str, mode: str, corpus: str, threads: int, epochs: int = 1, shared:
     return result
 
 
-def main() -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", default="../shared/data/corpus/enwiki-17M.txt.gz")
     parser.add_argument("--modes", default="sg-ns,cbow-ns,sg-hs,cbow-hs")
-    parser.add_argument("--threads", default="2,1")
-    parser.add_argument("--repeats", type=int, default=2, help="A B pairs per configuration")
-    parser.add_argument("--shared-negatives", type=int, default=1)
+    parser.add_argument("--threads", help="comma list (default: 2,1 training only; 2 whole process)")
     parser.add_argument("--json", help="also write all runs here")
-    args = parser.parse_args()
+    only = parser.add_argument_group("training only")
+    only.add_argument("--repeats", type=int, default=2, help="A B pairs per configuration")
+    only.add_argument("--shared-negatives", type=int, default=1)
+    whole = parser.add_argument_group("whole process")
+    whole.add_argument("--whole-process", action="store_true",
+                       help="time each tool's whole command instead of training alone")
+    whole.add_argument("--rounds", type=int, default=3, help="every tool once per round")
+    whole.add_argument("--epochs", default="1,5", help="comma list")
+    whole.add_argument("--inputs", default="text,gz",
+                       help="text, gz or both: the corpus as given and converted (gz: lmbasics, gensim)")
+    whole.add_argument("--tools", default="lmbasics,gensim,word2vec.c,pword2vec,fasttext")
+    whole.add_argument("--lmbasics", default="lmbasics", help="the command a user types")
+    whole.add_argument("--peers-dir", default="~/.cache/lmbasics-peers",
+                       help="word2vec.c and pWord2Vec binaries (built here if missing)")
+    whole.add_argument("--peers-source", default=str(HERE.parent.parent / "shared" / "peers"),
+                       help="folder with build.sh for the C peers")
+    whole.add_argument("--workdir", help="scratch folder for converted corpora and vectors "
+                                         "(default: a temporary folder, removed at the end)")
+    whole.add_argument("--evaluate", metavar="DIR",
+                       help="score every run's vectors on DIR/questions-words.txt (and wordsim353.tsv)")
+    whole.add_argument("--no-kernel-check", action="store_true",
+                       help="skip the kernel check against the NumPy reference (structure tests only)")
+    return parser
 
-    from lmbasics.word2vec.reference import check_kernels
 
-    error = check_kernels()
-    print(f"kernels vs reference: max |difference| = {error:.2e}")
-    if error > 1e-9:
-        print("kernel check failed: not timing a wrong kernel", file=sys.stderr)
+def main() -> int:
+    args = _parser().parse_args()
+    if args.whole_process:
+        from _word2vec_whole import run_whole
+
+        return run_whole(args)
+    args.threads = args.threads or "2,1"
+
+    from _word2vec_whole import check_kernels_in_child  # keeps this process, every run's parent, small
+
+    if not check_kernels_in_child():
         return 1
     runs = []
     rows = []
@@ -68,6 +107,7 @@ def main() -> int:
                          statistics.median(r["vocab_seconds"] for r in pair["gensim"]),
                          max(r["peak_rss_mb"] for r in pair["lmbasics"]),
                          max(r["peak_rss_mb"] for r in pair["gensim"])))
+    print("\nTraining only (the library's build_vocab + train in a fresh process, not the command):")
     print("\n| mode | threads | lmbasics words/s | gensim words/s | ratio | vocab s (lmb / gensim)"
           " | peak RSS MB (lmb / gensim) |")
     print("|---|---|---|---|---|---|---|")
