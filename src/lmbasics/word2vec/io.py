@@ -1,6 +1,9 @@
 """Files for word vectors: word2vec.c's text and binary formats, and a native ``.npz`` format.
 
-word2vec.c formats (read and written by word2vec.c, gensim, fastText):
+This module knows file formats only: readers return keys and arrays, writers take them, and
+:class:`.KeyedVectors` and :class:`.Word2Vec` build themselves from those (it imports neither).
+
+word2vec.c formats (read and written by word2vec.c, gensim, fastText), plain or gzipped:
 
 - text: a header ``"<count> <dim>\\n"``, then one line per word: the word, a space, ``dim``
   numbers separated by single spaces. Values are written as the shortest decimal that reads
@@ -9,47 +12,71 @@ word2vec.c formats (read and written by word2vec.c, gensim, fastText):
   float32 (4·dim bytes), and a newline (as word2vec.c writes; gensim 4 omits the newline and
   reads either).
 
-Readers validate as they go: a header that is not two positive integers, a line with the wrong
-number of values, a body shorter or longer than the header says, or bytes that are not UTF-8
-raise :class:`LmbasicsError` with the line number. Writers are atomic.
+Readers check the header against the file's size before allocating anything (a binary row takes
+at least ``4·dim + 1`` bytes, a text row ``2·dim``), then validate every row: a header that is
+not two positive integers, a row with the wrong number of values, a body shorter or longer than
+the header says, or a word that is not UTF-8 raise :class:`LmbasicsError` naming the file and
+the line or word. Text numbers are parsed by :mod:`.textscan` (compiled, exact), falling back to
+NumPy's conversion row by row for anything unusual. Writers are atomic.
 
 Native format (``KeyedVectors.save`` / ``Word2Vec.save``): a NumPy ``.npz`` whose arrays hold the
 matrices and a ``meta`` array with UTF-8 JSON (vocabulary, counts, configuration). It is read
-with ``allow_pickle=False``: no pickle, ever, for files a user hands us.
+member by member with NumPy's header parser, never ``np.load``'s pickle path: only numeric
+arrays, sizes checked against the archive before allocating, and every failure of a damaged
+archive is one :class:`LmbasicsError` naming the file.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
+import math
+import mmap
 import os
 import zipfile
-from pathlib import Path
-from typing import Any
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from lmbasics._util.atomic import atomic_path
 from lmbasics._util.errors import LmbasicsError
-from lmbasics.word2vec.keyedvectors import KeyedVectors
 
-NATIVE_MAGIC = "lmbasics.keyedvectors/1"
+NATIVE_MAGIC = "lmbasics.keyedvectors/1"  # KeyedVectors.save: vectors, counts; meta: keys
+MODEL_MAGIC = "lmbasics.word2vec/1"  # Word2Vec.save: syn0, syn1, syn1neg, counts; meta: keys, config
+_GZIP_MAGIC = b"\x1f\x8b"
+_MAX_HEADER_BYTES = 1 << 16
+_MAX_WORD_BYTES = 10_000  # longer "words" in a binary file mean it is not one
+_TRAILING_CHECK_BYTES = 1 << 16
 
 
-def save_word2vec_format(
-    kv: KeyedVectors,
+class Vectors(NamedTuple):
+    """What a vector file holds: ``keys``, ``vectors`` (len(keys) x dim), ``counts`` or None."""
+
+    keys: list[str]
+    vectors: np.ndarray
+    counts: np.ndarray | None
+
+
+# ---------------------------------------------------------------------- word2vec.c formats
+def write_word2vec(
     fname: str | os.PathLike[str],
+    keys: Sequence[str],
+    vectors: np.ndarray,
     binary: bool = False,
     write_header: bool = True,
 ) -> None:
-    """Write ``kv`` in word2vec.c's text (default) or binary format."""
-    for key in kv.index_to_key:
+    """Write ``keys`` and their ``vectors`` in word2vec.c's text (default) or binary format."""
+    for key in keys:
         if not key or any(ch.isspace() for ch in key):
             raise LmbasicsError(f"cannot write key {key!r}: word2vec files need keys without spaces")
-    vectors = np.ascontiguousarray(kv.vectors, dtype="<f4")
+    vectors = np.ascontiguousarray(vectors, dtype="<f4")
     with atomic_path(fname) as tmp, open(tmp, "wb") as out:
         if write_header:
-            out.write(f"{len(kv)} {kv.vector_size}\n".encode())
-        for key, row in zip(kv.index_to_key, vectors):
+            out.write(f"{len(keys)} {vectors.shape[1]}\n".encode())
+        for key, row in zip(keys, vectors):
             if binary:
                 out.write(key.encode("utf-8") + b" " + row.tobytes() + b"\n")
             else:
@@ -71,93 +98,211 @@ def _parse_header(line: bytes, fname: Any) -> tuple[int, int]:
     return count, dim
 
 
-def _decode(raw: bytes, fname: Any, where: str, unicode_errors: str) -> str:
+def _header(data: Any, fname: Any) -> tuple[int, int, int]:
+    """``(count, dim, offset of the first row)`` from the start of ``data``."""
+    newline = data.find(b"\n", 0, _MAX_HEADER_BYTES)
+    if newline < 0 and len(data) > _MAX_HEADER_BYTES:
+        raise LmbasicsError(f"{fname}: not a word2vec file (no '<count> <dim>' line at the start)")
+    end = newline + 1 if newline >= 0 else len(data)
+    count, dim = _parse_header(data[:end], fname)
+    return count, dim, end
+
+
+def _gunzip(raw: bytes, fname: Any) -> bytes:
     try:
-        return raw.decode("utf-8", errors=unicode_errors)
-    except UnicodeDecodeError:
-        raise LmbasicsError(f"{fname}: {where}: word is not valid UTF-8") from None
+        return gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as error:
+        raise LmbasicsError(f"{fname}: damaged gzip file ({error})") from None
 
 
-def load_word2vec_format(
+@contextmanager
+def _file_bytes(fname: str | os.PathLike[str], whole: bool = True) -> Iterator[Any]:
+    """The file's bytes as one buffer, decompressed if it is gzipped.
+
+    ``whole=False`` memory-maps a plain file instead of reading it, for callers that may need
+    only its beginning (``limit``).
+    """
+    with open(fname, "rb") as handle:
+        if handle.read(2) == _GZIP_MAGIC:
+            handle.seek(0)
+            yield _gunzip(handle.read(), fname)
+            return
+        handle.seek(0)
+        if whole or os.fstat(handle.fileno()).st_size == 0:
+            yield handle.read()
+            return
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        yield mapped
+    finally:
+        with suppress(BufferError):  # a view escaped with an exception's traceback; GC unmaps it
+            mapped.close()
+
+
+def _check_size(fname: Any, available: int, rows: int, dim: int, binary: bool) -> None:
+    """Refuse a header whose rows cannot fit in the bytes after it (before allocating them)."""
+    if rows == 0:
+        return
+    # binary row: a space and 4·dim bytes besides the word; text row: a space, dim numbers of at
+    # least one digit and dim - 1 separators, plus a newline between rows
+    needed = rows * (4 * dim + 1) if binary else rows * (2 * dim + 1) - 1
+    if needed > available:
+        raise LmbasicsError(
+            f"{fname}: truncated or not a word2vec file: the header promises {rows:,} words of "
+            f"dimension {dim:,}, at least {needed:,} bytes, but {available:,} bytes follow it"
+        )
+
+
+def read_word2vec(
     fname: str | os.PathLike[str],
     binary: bool = False,
     limit: int | None = None,
     unicode_errors: str = "strict",
     datatype: Any = np.float32,
-) -> KeyedVectors:
-    """Read a word2vec.c text or binary file; ``limit`` keeps only the first ``limit`` words."""
-    path = Path(fname)
-    with open(path, "rb") as handle:
-        count, dim = _parse_header(handle.readline(), fname)
+) -> tuple[list[str], np.ndarray]:
+    """Keys and vectors of a word2vec.c text or binary file (plain or gzipped).
+
+    ``limit`` keeps only the first ``limit`` words. Raises :class:`LmbasicsError` for a file
+    that is not exactly what its header says.
+    """
+    with _file_bytes(fname, whole=limit is None) as data:
+        count, dim, start = _header(data, fname)
         wanted = count if limit is None else min(count, max(int(limit), 0))
-        keys: list[str] = []
+        _check_size(fname, len(data) - start, wanted, dim, binary)
         vectors = np.empty((wanted, dim), dtype=datatype)
-        if binary:
-            _read_binary(handle, fname, wanted, dim, keys, vectors, unicode_errors)
-        else:
-            _read_text(handle, fname, wanted, dim, keys, vectors, unicode_errors)
-        if wanted == count and (limit is None or limit >= count):
-            trailing = handle.read(1 << 16)
-            if trailing.strip():
-                raise LmbasicsError(
-                    f"{fname}: header says {count} words but the file has more data after them"
-                )
-    if len(set(keys)) != len(keys):
-        raise LmbasicsError(f"{fname}: the same word appears twice")
-    return KeyedVectors.from_arrays(keys, vectors)
-
-
-def _read_text(handle, fname, wanted, dim, keys, vectors, unicode_errors) -> None:
-    for row in range(wanted):
-        line = handle.readline()
-        where = f"line {row + 2}"
-        if not line:
+        reader = _read_binary if binary else _read_text
+        keys, end = reader(data, start, fname, vectors, unicode_errors)
+        complete = wanted == count and (limit is None or limit >= count)
+        if complete and data[end : end + _TRAILING_CHECK_BYTES].strip():
             raise LmbasicsError(
-                f"{fname}: truncated: header says {wanted} words, file ends after {row}"
+                f"{fname}: header says {count} words but the file has more data after them"
             )
-        parts = line.rstrip(b"\r\n").rstrip(b" ").split(b" ")
-        if len(parts) != dim + 1:
-            raise LmbasicsError(
-                f"{fname}: {where}: expected a word and {dim} numbers, got {len(parts) - 1} numbers"
-            )
-        keys.append(_decode(parts[0], fname, where, unicode_errors))
-        try:
-            vectors[row] = np.array(parts[1:], dtype=np.float64)
-        except ValueError:
-            raise LmbasicsError(f"{fname}: {where}: a vector value is not a number") from None
-    if not np.isfinite(vectors).all():
-        raise LmbasicsError(f"{fname}: contains non-finite values (nan or inf)")
-
-
-def _read_binary(handle, fname, wanted, dim, keys, vectors, unicode_errors) -> None:
-    width = 4 * dim
-    for row in range(wanted):
-        word = bytearray()
-        while True:
-            ch = handle.read(1)
-            if not ch:
-                raise LmbasicsError(
-                    f"{fname}: truncated: header says {wanted} words, file ends in word {row + 1}"
-                )
-            if ch == b" ":
-                break
-            if ch == b"\n" and not word:
-                continue  # the newline word2vec.c writes after each vector
-            word += ch
-            if len(word) > 10_000:
-                raise LmbasicsError(
-                    f"{fname}: word {row + 1} is over 10,000 bytes: not a binary word2vec file"
-                )
-        where = f"word {row + 1}"
-        keys.append(_decode(bytes(word), fname, where, unicode_errors))
-        data = handle.read(width)
-        if len(data) != width:
-            raise LmbasicsError(f"{fname}: truncated: the vector of word {row + 1} is incomplete")
-        vectors[row] = np.frombuffer(data, dtype="<f4")
     if not np.isfinite(vectors).all():
         raise LmbasicsError(
-            f"{fname}: contains non-finite values: corrupted, or not a binary word2vec file"
+            f"{fname}: contains non-finite values (nan or inf): corrupted, or not a "
+            f"{'binary' if binary else 'text'} word2vec file"
         )
+    if len(set(keys)) != len(keys):
+        raise LmbasicsError(f"{fname}: the same word appears twice")
+    return keys, vectors
+
+
+def _decode_words(
+    words: list[bytes], fname: Any, unit: str, first: int, unicode_errors: str
+) -> list[str]:
+    """UTF-8 words; an error names the ``unit`` (numbered from ``first``) that has it."""
+    if not words:
+        return []
+    try:  # one decode: a space is never in a word, and UTF-8 errors never span an ASCII byte
+        keys = b" ".join(words).decode("utf-8", unicode_errors).split(" ")
+        if len(keys) == len(words):
+            return keys
+    except UnicodeDecodeError:
+        pass
+    keys = []
+    for row, word in enumerate(words):
+        try:
+            keys.append(word.decode("utf-8", unicode_errors))
+        except UnicodeDecodeError:
+            raise LmbasicsError(f"{fname}: {unit} {row + first}: word is not valid UTF-8") from None
+    return keys
+
+
+def _read_text(
+    data: Any, pos: int, fname: Any, vectors: np.ndarray, unicode_errors: str
+) -> tuple[list[str], int]:
+    """Parse ``len(vectors)`` text rows from ``data[pos:]`` into ``vectors``; return keys, end."""
+    from lmbasics.word2vec.textscan import scan_rows  # numba: loaded only for text files
+
+    rows, dim = vectors.shape
+    native = vectors.dtype in (np.float32, np.float64)
+    out = vectors if native else np.empty((rows, dim), np.float64)
+    word_start = np.empty(rows, np.int64)
+    word_end = np.empty(rows, np.int64)
+    view = np.frombuffer(data, np.uint8)
+    try:
+        row = 0
+        while True:
+            row, pos = scan_rows(view, pos, row, out, word_start, word_end)
+            if row == rows:
+                break
+            pos = _read_text_row(data, pos, row, rows, fname, out, word_start, word_end)
+            row += 1
+    finally:
+        del view  # an mmap cannot close while a NumPy view of it lives
+    if not native:
+        vectors[...] = out
+    words = [data[start:end] for start, end in zip(word_start.tolist(), word_end.tolist())]
+    return _decode_words(words, fname, "line", 2, unicode_errors), pos
+
+
+def _read_text_row(
+    data: Any, pos: int, row: int, rows: int, fname: Any,
+    out: np.ndarray, word_start: np.ndarray, word_end: np.ndarray,
+) -> int:
+    """The general (slow) parse of one text row at ``data[pos:]``; returns where the next starts.
+
+    Used for rows the compiled scanner does not take (unusual numbers or spacing, or errors).
+    """
+    newline = data.find(b"\n", pos)
+    line = data[pos : newline + 1 if newline >= 0 else len(data)]
+    if not line:
+        raise LmbasicsError(f"{fname}: truncated: header says {rows} words, file ends after {row}")
+    where = f"line {row + 2}"
+    parts = line.rstrip(b"\r\n").rstrip(b" ").split(b" ")
+    dim = out.shape[1]
+    if len(parts) != dim + 1:
+        raise LmbasicsError(
+            f"{fname}: {where}: expected a word and {dim} numbers, got {len(parts) - 1} numbers"
+        )
+    try:
+        out[row] = np.array(parts[1:], dtype=np.float64)
+    except ValueError:
+        raise LmbasicsError(f"{fname}: {where}: a vector value is not a number") from None
+    word_start[row], word_end[row] = pos, pos + len(parts[0])
+    return pos + len(line)
+
+
+def _read_binary(
+    data: Any, pos: int, fname: Any, vectors: np.ndarray, unicode_errors: str
+) -> tuple[list[str], int]:
+    """Read ``len(vectors)`` binary rows from ``data[pos:]`` into ``vectors``; return keys, end.
+
+    One pass locates every word and row; the rows are then converted in one NumPy call.
+    """
+    rows, dim = vectors.shape
+    width, size, find = 4 * dim, len(data), data.find
+    words, pieces = [], []
+    for row in range(rows):
+        while pos < size and data[pos] == 10:  # the newline word2vec.c writes after each vector
+            pos += 1
+        space = find(b" ", pos, pos + _MAX_WORD_BYTES + 1)
+        if space < 0:
+            if size - pos > _MAX_WORD_BYTES:
+                raise LmbasicsError(
+                    f"{fname}: word {row + 1} is over {_MAX_WORD_BYTES:,} bytes: "
+                    "not a binary word2vec file"
+                )
+            raise LmbasicsError(
+                f"{fname}: truncated: header says {rows} words, file ends in word {row + 1}"
+            )
+        words.append(data[pos:space])
+        pos = space + 1 + width
+        if pos > size:
+            raise LmbasicsError(f"{fname}: truncated: the vector of word {row + 1} is incomplete")
+        pieces.append(data[space + 1 : pos])
+    vectors[...] = np.frombuffer(b"".join(pieces), dtype="<f4").reshape(rows, dim)
+    return _decode_words(words, fname, "word", 1, unicode_errors), pos
+
+
+def _sniff_binary(head: bytes, fname: Any) -> bool:
+    """Whether a word2vec file (its first bytes) is binary: control bytes in the body."""
+    if not head.strip():
+        raise LmbasicsError(f"{fname}: empty file, not a vector file")
+    first_line = head.split(b"\n", 1)[0]
+    _parse_header(first_line, fname)
+    body = head[len(first_line) + 1 :]
+    return any(b < 9 or 13 < b < 32 for b in body[:2048]) or b"\x00" in body
 
 
 # ---------------------------------------------------------------------- native .npz format
@@ -169,66 +314,141 @@ def save_npz(fname: str | os.PathLike[str], meta: dict[str, Any], arrays: dict[s
         np.savez(out, **payload)
 
 
-def load_npz(fname: str | os.PathLike[str], magic: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Read a file written by :func:`save_npz`; check its ``format`` field equals ``magic``."""
+# Everything a damaged zip or .npy header can raise from zipfile, zlib and numpy's format module.
+_DAMAGED = (
+    zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError,
+    EOFError, ValueError, KeyError, TypeError, OverflowError, IndexError, zlib.error,
+    UnicodeDecodeError, SyntaxError,
+)
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, archive_size: int, fname: Any) -> np.ndarray:
+    """One numeric array of an ``.npz``, its declared size checked before allocating it."""
     try:
-        with np.load(fname, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
-        if isinstance(error, FileNotFoundError):
-            raise
-        raise LmbasicsError(f"{fname}: not a readable lmbasics .npz file ({error})") from None
+        info = archive.getinfo(f"{name}.npy")
+    except KeyError:
+        raise LmbasicsError(f"{fname}: incomplete lmbasics file: no {name!r} array") from None
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 1:
+        raise LmbasicsError(f"{fname}: {name!r} is stored in a way lmbasics never writes")
+    # deflate expands at most ~1032:1, and no entry can be larger than the archive itself
+    limit = min(info.file_size, 1032 * min(info.compress_size, archive_size) + 1024)
+    with archive.open(info) as member:
+        version = np.lib.format.read_magic(member)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
+        else:
+            raise LmbasicsError(f"{fname}: {name!r} has an unsupported .npy version {version}")
+        if dtype.hasobject or dtype.kind not in "biuf" or dtype.subdtype is not None:
+            raise LmbasicsError(f"{fname}: {name!r} is not a numeric array ({dtype})")
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes > limit:
+            raise LmbasicsError(
+                f"{fname}: {name!r} claims {nbytes:,} bytes, more than its archive entry holds"
+            )
+        array = np.empty(math.prod(shape), dtype)
+        buffer = memoryview(array).cast("B")
+        filled = 0
+        while filled < nbytes:
+            got = member.readinto(buffer[filled:])
+            if not got:
+                raise LmbasicsError(f"{fname}: {name!r} is truncated")
+            filled += got
+        if member.read(1):  # also runs zipfile's CRC check, which needs the end of the entry
+            raise LmbasicsError(f"{fname}: {name!r} has data after its array")
+    return array.reshape(shape, order="F" if fortran else "C")
+
+
+def load_npz(
+    fname: str | os.PathLike[str],
+    magic: str | dict[str, Sequence[str] | None],
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Read a file written by :func:`save_npz`: its metadata and its arrays.
+
+    The metadata's ``format`` field must equal ``magic``; or ``magic`` maps each accepted format
+    to the names of the arrays to read (None: all), so that a part of a big file can be read.
+    """
+    wanted = {magic: None} if isinstance(magic, str) else dict(magic)
+    magics = tuple(wanted)
     try:
-        meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
-    except (KeyError, UnicodeDecodeError, json.JSONDecodeError):
-        raise LmbasicsError(f"{fname}: not an lmbasics file (no metadata)") from None
-    if meta.get("format") != magic:
-        raise LmbasicsError(f"{fname}: expected an {magic} file, found {meta.get('format')!r}")
+        archive_size = os.path.getsize(fname)
+        with zipfile.ZipFile(fname) as archive:
+            raw = _read_member(archive, "meta", archive_size, fname)
+            try:
+                meta = json.loads(raw.tobytes().decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+                raise LmbasicsError(f"{fname}: damaged metadata (not JSON)") from None
+            if not isinstance(meta, dict):
+                raise LmbasicsError(f"{fname}: damaged metadata (not a JSON object)")
+            if meta.get("format") not in magics:
+                raise LmbasicsError(
+                    f"{fname}: expected an {' or '.join(magics)} file, found {meta.get('format')!r}"
+                )
+            names = wanted[meta["format"]]
+            if names is None:
+                names = [n[:-4] for n in archive.namelist() if n.endswith(".npy") and n != "meta.npy"]
+            arrays = {name: _read_member(archive, name, archive_size, fname) for name in names}
+    except (LmbasicsError, FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except _DAMAGED as error:
+        detail = f"{type(error).__name__}: {error}".splitlines()[0][:200]
+        raise LmbasicsError(f"{fname}: damaged or not an lmbasics .npz file ({detail})") from None
     return meta, arrays
 
 
-def save_keyedvectors(kv: KeyedVectors, fname: str | os.PathLike[str]) -> None:
-    meta = {"format": NATIVE_MAGIC, "keys": kv.index_to_key, "vector_size": kv.vector_size}
-    save_npz(fname, meta, {"vectors": kv.vectors, "counts": kv.counts})
-
-
-def load_keyedvectors(fname: str | os.PathLike[str]) -> KeyedVectors:
-    meta, arrays = load_npz(fname, NATIVE_MAGIC)
-    vectors, counts, keys = arrays.get("vectors"), arrays.get("counts"), meta.get("keys")
-    if vectors is None or counts is None or not isinstance(keys, list):
-        raise LmbasicsError(f"{fname}: incomplete lmbasics vectors file")
-    if vectors.ndim != 2 or len(keys) != len(vectors) or len(counts) != len(vectors):
+def check_vocabulary(
+    fname: Any, keys: Any, vectors: np.ndarray, counts: np.ndarray | None
+) -> tuple[list[str], np.ndarray, np.ndarray | None]:
+    """Check a native file's keys, vectors and counts agree; raise naming ``fname`` if not."""
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+        raise LmbasicsError(f"{fname}: damaged vocabulary (keys are not a list of strings)")
+    if vectors.ndim != 2 or vectors.shape[1] < 1 or vectors.dtype.kind != "f":
+        raise LmbasicsError(f"{fname}: vectors are not a matrix of floats ({vectors.shape})")
+    if len(keys) != len(vectors):
         raise LmbasicsError(f"{fname}: vocabulary and vectors disagree in size")
-    return KeyedVectors.from_arrays(keys, vectors, counts)
+    if counts is not None and (
+        counts.ndim != 1 or len(counts) != len(vectors) or counts.dtype.kind not in "iu"
+        or (len(counts) and counts.min() < 0)
+    ):
+        raise LmbasicsError(f"{fname}: word counts are damaged or disagree with the vocabulary")
+    if len(set(keys)) != len(keys):
+        raise LmbasicsError(f"{fname}: the same word appears twice")
+    return keys, vectors, counts
 
 
-def _npz_format(fname: str | os.PathLike[str]) -> str | None:
-    """The ``format`` field of an lmbasics ``.npz`` (reads only its metadata), or None."""
-    try:
-        with np.load(fname, allow_pickle=False) as archive:
-            return json.loads(archive["meta"].tobytes().decode("utf-8")).get("format")
-    except (zipfile.BadZipFile, ValueError, KeyError, OSError, EOFError, AttributeError):
-        return None
+def write_native_vectors(
+    fname: str | os.PathLike[str], keys: Sequence[str], vectors: np.ndarray, counts: np.ndarray
+) -> None:
+    meta = {"format": NATIVE_MAGIC, "keys": list(keys), "vector_size": int(vectors.shape[1])}
+    save_npz(fname, meta, {"vectors": vectors, "counts": counts})
 
 
-def load_any_vectors(fname: str | os.PathLike[str]) -> KeyedVectors:
-    """Load vectors in any format we write, sniffed from the first bytes.
+def read_native_vectors(fname: str | os.PathLike[str]) -> Vectors:
+    """Keys, vectors and counts of a native vectors file, or of a model file (its input vectors,
+    read without its output layers)."""
+    meta, arrays = load_npz(
+        fname, {NATIVE_MAGIC: ("vectors", "counts"), MODEL_MAGIC: ("syn0", "counts")}
+    )
+    matrix = "vectors" if meta["format"] == NATIVE_MAGIC else "syn0"
+    return Vectors(*check_vocabulary(fname, meta.get("keys"), arrays[matrix], arrays["counts"]))
 
-    A zip is the native ``.npz`` (vectors, or a whole model whose ``.wv`` is returned);
-    otherwise a word2vec header is read and control bytes in the body mean binary.
+
+def read_vectors(fname: str | os.PathLike[str]) -> Vectors:
+    """Vectors from any file lmbasics writes, the format sniffed from the first bytes.
+
+    A zip is the native ``.npz`` (vectors, or a whole model whose input vectors are read);
+    otherwise a word2vec header is read, and control bytes in the body mean binary.
     """
     with open(fname, "rb") as handle:
         head = handle.read(4096)
+        if head.startswith(_GZIP_MAGIC):
+            handle.seek(0)
+            try:
+                head = gzip.GzipFile(fileobj=handle).read(4096)
+            except (OSError, EOFError, zlib.error) as error:
+                raise LmbasicsError(f"{fname}: damaged gzip file ({error})") from None
     if head.startswith(b"PK"):
-        from lmbasics.word2vec.model import MODEL_MAGIC, Word2Vec
-
-        if _npz_format(fname) == MODEL_MAGIC:
-            return Word2Vec.load(fname).wv
-        return load_keyedvectors(fname)
-    if not head.strip():
-        raise LmbasicsError(f"{fname}: empty file, not a vector file")
-    first_line = head.split(b"\n", 1)[0]
-    _parse_header(first_line, fname)
-    body = head[len(first_line) + 1 :]
-    looks_binary = any(b < 9 or 13 < b < 32 for b in body[:2048]) or b"\x00" in body
-    return load_word2vec_format(fname, binary=looks_binary)
+        return read_native_vectors(fname)
+    keys, vectors = read_word2vec(fname, binary=_sniff_binary(head, fname))
+    return Vectors(keys, vectors, None)
