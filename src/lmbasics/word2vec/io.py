@@ -231,7 +231,8 @@ def _read_text(
     finally:
         del view  # an mmap cannot close while a NumPy view of it lives
     if not native:
-        vectors[...] = out
+        with np.errstate(over="ignore"):
+            vectors[...] = out
     words = [data[start:end] for start, end in zip(word_start.tolist(), word_end.tolist())]
     return _decode_words(words, fname, "line", 2, unicode_errors), pos
 
@@ -256,7 +257,8 @@ def _read_text_row(
             f"{fname}: {where}: expected a word and {dim} numbers, got {len(parts) - 1} numbers"
         )
     try:
-        out[row] = np.array(parts[1:], dtype=np.float64)
+        with np.errstate(over="ignore"):  # beyond float32 becomes inf, refused by the caller
+            out[row] = np.array(parts[1:], dtype=np.float64)
     except ValueError:
         raise LmbasicsError(f"{fname}: {where}: a vector value is not a number") from None
     word_start[row], word_end[row] = pos, pos + len(parts[0])
@@ -291,7 +293,8 @@ def _read_binary(
         if pos > size:
             raise LmbasicsError(f"{fname}: truncated: the vector of word {row + 1} is incomplete")
         pieces.append(data[space + 1 : pos])
-    vectors[...] = np.frombuffer(b"".join(pieces), dtype="<f4").reshape(rows, dim)
+    with np.errstate(over="ignore"):  # a narrower datatype: inf, refused by the caller
+        vectors[...] = np.frombuffer(b"".join(pieces), dtype="<f4").reshape(rows, dim)
     return _decode_words(words, fname, "word", 1, unicode_errors), pos
 
 
