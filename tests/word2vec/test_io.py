@@ -17,6 +17,7 @@ from gensim.models import KeyedVectors as GensimKeyedVectors
 
 from lmbasics._util.errors import LmbasicsError
 from lmbasics.word2vec import KeyedVectors
+from lmbasics.word2vec import io as word2vec_io
 
 WORDS = ["ab", "中文"]
 VALUES = np.array([[0.5, -1.25, 3.0], [0.1, 2e-05, -7.0]], dtype=np.float32)
@@ -142,9 +143,11 @@ def test_gzipped_files_read_as_plain_ones_and_with_gensim(tmp_path, binary):
         KeyedVectors.load_word2vec_format(packed, binary=binary)
 
 
-def test_text_values_are_parsed_as_numpy_parses_them(tmp_path):
+@pytest.mark.parametrize("scan_min_numbers", [0, 2**62])  # the compiled scanner, or not
+def test_text_values_are_parsed_as_numpy_parses_them(tmp_path, monkeypatch, scan_min_numbers):
     """Every layout a writer uses (word2vec.c's trailing space and six places, CRLF, long
     float64 decimals, exponents beyond the scanner's exact range), at any datatype."""
+    monkeypatch.setattr(word2vec_io, "_SCAN_MIN_NUMBERS", scan_min_numbers)
     tokens = [["0.500000", "-1.250000", "3.000000"], ["0.1", "2e-05", "-7.0"],
               ["0.30000000000000004", "1e-30", "+.5"], ["1E3", "-0", "1234567890123456789012e-21"]]
     lines = [f"w{i} " + " ".join(row) + end for i, (row, end) in

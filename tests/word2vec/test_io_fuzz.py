@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lmbasics._util.errors import LmbasicsError
-from lmbasics.word2vec import KeyedVectors, Word2Vec
-from lmbasics.word2vec.textscan import parse_decimal
+from lmbasics.word2vec import KeyedVectors, Word2Vec, io
+from lmbasics.word2vec.textscan import parse_decimal, scan_rows
 
 MEMORY_CEILING = 8 << 20  # bytes traced while loading a file of a few KB (a lying header: GBs)
 FUZZ = settings(
@@ -121,6 +121,8 @@ def valid_files(tmp_path_factory) -> dict[str, Path]:
     model.build_vocab([["a", "b", "a", "c"], ["b", "a"]])
     model.save(folder / "model.npz")
     files = {path.name: path for path in folder.iterdir()}
+    rows = np.empty((1, 1), np.float32), np.empty(1, np.int64), np.empty(1, np.int64)
+    assert scan_rows(np.frombuffer(b"w 1\n", np.uint8), 0, 0, *rows)[0] == 1
     for name, path in files.items():
         for load in _LOADERS[name]:
             assert not isinstance(load(path), Exception)
@@ -186,10 +188,26 @@ def _loaded_or_clear_error(load, path: Path):
     return result
 
 
+@pytest.fixture
+def compiled_scanner(monkeypatch):
+    """Text files this small are parsed by the general code unless told otherwise."""
+    monkeypatch.setattr(io, "_SCAN_MIN_NUMBERS", 0)
+
+
+@pytest.fixture(params=["compiled", "general"])
+def text_parser(request, monkeypatch):
+    if request.param == "compiled":
+        monkeypatch.setattr(io, "_SCAN_MIN_NUMBERS", 0)
+    else:
+        monkeypatch.setattr(io, "_SCAN_MIN_NUMBERS", 2**62)
+
+
 @pytest.mark.parametrize("name", sorted(_LOADERS))
 @FUZZ
 @given(data=st.data())
-def test_a_damaged_file_loads_or_is_one_clear_error(valid_files, tmp_path, name, data):
+def test_a_damaged_file_loads_or_is_one_clear_error(
+    valid_files, compiled_scanner, tmp_path, name, data
+):
     original = valid_files[name].read_bytes()
     path = tmp_path / f"mutant-{name}"
     path.write_bytes(data.draw(_mutated(original), label="mutant"))
@@ -249,9 +267,10 @@ def scratch(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("scratch") / "v.txt"
 
 
-@settings(max_examples=150, deadline=None, database=None)
+@settings(max_examples=150, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(content=_text_files())
-def test_text_reader_agrees_with_the_reference(scratch, content):
+def test_text_reader_agrees_with_the_reference(text_parser, scratch, content):
     path = scratch
     path.write_bytes(content)
     try:
