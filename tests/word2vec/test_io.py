@@ -237,3 +237,26 @@ def test_file_formats_and_evaluation_sit_below_the_classes(module):
     above = {"lmbasics.word2vec.keyedvectors", "lmbasics.word2vec.model",
              "lmbasics.word2vec.KeyedVectors", "lmbasics.word2vec.Word2Vec"}
     assert not _runtime_imports(f"lmbasics.word2vec.{module}") & above
+
+
+@pytest.mark.parametrize("newlines", [3, 12])  # runs of up to 8 are followed in one pass
+def test_binary_layouts_read_alike_in_one_pass_and_row_by_row(tmp_path, newlines):
+    words = ["w0", "x" * 10_000, "mid\nline", "é"]
+    tricky = b"\x20\x20\x20\x3f\x0a\x20\x20\x3f"  # spaces and a newline inside a vector
+    rows = [struct.pack("<2f", 0.5, -1.0), tricky, struct.pack("<2f", 3.0, 2e-5), tricky]
+    separators = [b"", b"\n", b"\n" * newlines, b""]
+    content = b"4 2\n" + b"".join(
+        sep + word.encode() + b" " + row for sep, word, row in zip(separators, words, rows))
+    path = tmp_path / "v.bin"
+    path.write_bytes(content + b"\n")
+    data_start = content.index(b"\n") + 1
+    one_pass = word2vec_io._locate_binary_rows(content, data_start, 4, 8)
+    assert (one_pass is not None) == (newlines <= 8)
+    expected = np.frombuffer(b"".join(rows), "<f4").reshape(4, 2)
+    for limit in (None, 4):  # the whole file in memory, or mapped and read row by row
+        kv = KeyedVectors.load_word2vec_format(path, binary=True, limit=limit)
+        assert kv.index_to_key == words
+        assert np.array_equal(kv.vectors, expected)
+    path.write_bytes(content.replace(b"x" * 10_000, b"x" * 10_001))
+    with pytest.raises(LmbasicsError, match="over 10,000 bytes"):
+        KeyedVectors.load_word2vec_format(path, binary=True)

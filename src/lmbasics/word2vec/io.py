@@ -16,8 +16,9 @@ Readers check the header against the file's size before allocating anything (a b
 at least ``4·dim + 1`` bytes, a text row ``2·dim``), then validate every row: a header that is
 not two positive integers, a row with the wrong number of values, a body shorter or longer than
 the header says, or a word that is not UTF-8 raise :class:`LmbasicsError` naming the file and
-the line or word. Text numbers are parsed by :mod:`.textscan` (compiled, exact), falling back to
-NumPy's conversion row by row for anything unusual. Writers are atomic.
+the line or word. In files of a million numbers or more, text numbers are parsed by
+:mod:`.textscan` (compiled, exact); smaller files, and the rows the scanner leaves, by NumPy's
+conversion row by row. Writers are atomic.
 
 Native format (``KeyedVectors.save`` / ``Word2Vec.save``): a NumPy ``.npz`` whose arrays hold the
 matrices and a ``meta`` array with UTF-8 JSON (vocabulary, counts, configuration). It is read
@@ -50,8 +51,8 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _MAX_HEADER_BYTES = 1 << 16
 _MAX_WORD_BYTES = 10_000  # longer "words" in a binary file mean it is not one
 _TRAILING_CHECK_BYTES = 1 << 16
-# numbers from which the compiled text scanner pays for numba's start (~0.5 s; it parses ~50x
-# faster than NumPy's conversion, ~0.2-0.5 us a number)
+# from this many numbers the compiled text scanner saves more than numba's start-up costs (a
+# fixed fraction of a second; docs/benchmarks.md); smaller files take the general parse
 _SCAN_MIN_NUMBERS = 1_000_000
 
 
@@ -285,8 +286,81 @@ def _read_binary(
 ) -> tuple[list[str], int]:
     """Read ``len(vectors)`` binary rows from ``data[pos:]`` into ``vectors``; return keys, end.
 
-    One pass locates every word and row; the rows are then converted in one NumPy call.
+    A whole file in memory is located with array operations (:func:`_locate_binary_rows`); a
+    mapped one (``limit``), or one whose rows do not add up, row by row, which also words the
+    error.
     """
+    rows, dim = vectors.shape
+    located = _locate_binary_rows(data, pos, rows, 4 * dim) if isinstance(data, bytes) else None
+    if located is None:
+        return _read_binary_rows(data, pos, fname, vectors, unicode_errors)
+    starts, spaces = located
+    view = np.frombuffer(data, np.uint8)
+    vector_at = spaces + 1
+    with np.errstate(over="ignore"):  # a narrower datatype: inf, refused by the caller
+        for shift in range(4):  # float32 views of the file at each byte alignment
+            chosen = np.flatnonzero(vector_at % 4 == shift)
+            if len(chosen):
+                floats = np.frombuffer(data, "<f4", (len(data) - shift) // 4, shift)
+                windows = np.lib.stride_tricks.sliding_window_view(floats, dim)  # no copy
+                vectors[chosen] = windows[(vector_at[chosen] - shift) // 4]
+    lengths = spaces - starts + 1  # each word with the space after it
+    offsets = np.cumsum(lengths) - lengths
+    blob = view[np.arange(lengths.sum()) + np.repeat(starts - offsets, lengths)].tobytes()
+    keys = _decode_words(blob.split(b" ")[:-1], fname, "word", 1, unicode_errors)
+    return keys, int(vector_at[-1]) + 4 * dim if rows else pos
+
+
+def _skip_newlines(view: np.ndarray, positions: np.ndarray, most: int = 8) -> np.ndarray | None:
+    """Each position moved past the newlines there; None if a run is longer than ``most``."""
+    positions = positions.copy()
+    active = np.arange(len(positions))
+    for _ in range(most + 1):
+        inside = active[positions[active] < len(view)]
+        active = inside[view[positions[inside]] == 10]
+        if not len(active):
+            return positions
+        positions[active] += 1
+    return None
+
+
+def _locate_binary_rows(
+    data: bytes, pos: int, rows: int, width: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where each binary row's word starts and ends (its space), or None to go row by row.
+
+    Every space in the file is a candidate end of a word (spaces inside vectors too); from each,
+    the next row would start ``1 + width`` bytes on, past newlines, and end at the first space
+    there. Following that link from the first row visits exactly the rows a sequential reader
+    would, with one integer lookup per row instead of a search.
+    """
+    if rows == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    view = np.frombuffer(data, np.uint8)
+    space_at = np.flatnonzero(view[pos:] == 32) + pos
+    next_start = _skip_newlines(view, space_at + 1 + width)
+    first = _skip_newlines(view, np.array([pos]))
+    if next_start is None or first is None:
+        return None
+    link = np.searchsorted(space_at, next_start).tolist()
+    index = int(np.searchsorted(space_at, first[0]))
+    chain = []
+    for _ in range(rows):
+        if index >= len(space_at):
+            return None
+        chain.append(index)
+        index = link[index]
+    spaces = space_at[chain]
+    starts = np.concatenate([first, next_start[chain[:-1]]])
+    if (spaces - starts).max() > _MAX_WORD_BYTES or spaces[-1] + 1 + width > len(data):
+        return None
+    return starts, spaces
+
+
+def _read_binary_rows(
+    data: Any, pos: int, fname: Any, vectors: np.ndarray, unicode_errors: str
+) -> tuple[list[str], int]:
+    """:func:`_read_binary` one row at a time: a search for each word's space."""
     rows, dim = vectors.shape
     width, size, find = 4 * dim, len(data), data.find
     words, pieces = [], []

@@ -1,18 +1,19 @@
 """The compiled scanner for word2vec text rows: each word's bytes and its numbers as floats.
 
-A text vector file is mostly decimals (71k words x 100 dimensions are 7.1 million), and Python's
-``float`` or NumPy's string conversion spend about half a microsecond on each; this scanner
-reads the common case in one pass over the bytes.
+A text vector file is mostly decimals (dim of them per word), and Python's ``float`` or NumPy's
+string conversion cost an interpreter round trip per number; this scanner reads the common
+case in one pass over the bytes (speed in ``docs/benchmarks.md``).
 
 A row it takes is ``word␠x␠x…x`` then spaces, carriage returns and a newline (or the end of the
 file), the word being any bytes but space and newline and each ``x`` a decimal
-``[+-]digits[.digits][(e|E)[+-]digits]``. A decimal whose significant digits form an integer
-``m <= 2**53`` and whose power of ten ``e`` lies in ``[-22, 22]`` is exactly ``m * 10**e`` or
-``m / 10**-e`` of two exact doubles, so one IEEE operation rounds it correctly: the double that
-``strtod`` (and so Python and NumPy) returns (Clinger 1990, "How to read floating point numbers
-accurately"). That covers everything gensim, word2vec.c and fastText write. Any other row (more
-digits, ``nan``, a tab, too few numbers, an error) stops the scan at the row's start: the caller
-(:mod:`.io`) parses it with NumPy's general conversion, which also words the error, and goes on.
+``[+-]digits[.digits][(e|E)[+-]digits]``. A decimal of at most 18 digits (leading zeros
+included) forming an integer ``m <= 2**53``, with a power of ten ``e`` in ``[-22, 22]``, is
+exactly ``m * 10**e`` or ``m / 10**-e`` of two exact doubles, so one IEEE operation rounds it
+correctly: it is the double that ``strtod`` (and so Python and NumPy) returns (Clinger 1990,
+"How to read floating point numbers accurately"). That covers what gensim, word2vec.c and
+fastText write. Any other row (more digits, ``nan``, a tab, too few numbers, an error) stops
+the scan at the row's start: the caller (:mod:`.io`) parses it with NumPy's general
+conversion, which also words the error, and goes on.
 
 Apart from :mod:`.kernels` (the training kernels) so that reading vectors never loads those.
 """
