@@ -76,10 +76,12 @@ def main() -> int:
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--folder", default=os.path.join(tempfile.gettempdir(), "lmbasics-load"))
+    parser.add_argument("--formats", default="binary,text")
     args = parser.parse_args()
     folder = Path(args.folder)
     folder.mkdir(parents=True, exist_ok=True)
     files = write_files(folder, args.words, args.dim)
+    files = {kind: files[kind] for kind in args.formats.split(",")}
     check(files)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}; python {platform.python_version()}")
