@@ -232,7 +232,7 @@ def _runtime_imports(module: str) -> set[str]:
     return {name for name in found if name.startswith("lmbasics.")}
 
 
-@pytest.mark.parametrize("module", ["io", "textscan", "evaluate"])
+@pytest.mark.parametrize("module", ["io", "npz", "textscan", "evaluate"])
 def test_file_formats_and_evaluation_sit_below_the_classes(module):
     above = {"lmbasics.word2vec.keyedvectors", "lmbasics.word2vec.model",
              "lmbasics.word2vec.KeyedVectors", "lmbasics.word2vec.Word2Vec"}

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from lmbasics._util.errors import LmbasicsError, UnknownWordError
-from lmbasics.word2vec.io import read_vectors, read_word2vec, write_native_vectors, write_word2vec
+from lmbasics.word2vec.io import read_vectors, read_word2vec, write_word2vec
+from lmbasics.word2vec.npz import write_native_vectors
 
 
 def _as_list(words: Any) -> list:

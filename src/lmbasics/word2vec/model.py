@@ -36,8 +36,8 @@ from lmbasics.word2vec import kernels
 from lmbasics.word2vec.config import SOFTMAX_MAX_VOCAB, Word2VecConfig
 from lmbasics.word2vec.corpus import LineSentence, check_sentences, iter_checked
 from lmbasics.word2vec.huffman import build_huffman_tree
-from lmbasics.word2vec.io import MODEL_MAGIC, check_vocabulary, load_npz, save_npz
 from lmbasics.word2vec.keyedvectors import KeyedVectors
+from lmbasics.word2vec.npz import MODEL_MAGIC, check_vocabulary, load_npz, save_npz
 from lmbasics.word2vec.sampling import build_alias_table, noise_distribution
 from lmbasics.word2vec.vocab import (
     EncodedCorpus,
