@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+import gzip
+import importlib.util
+import json
 import struct
+import tracemalloc
+import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +17,7 @@ from gensim.models import KeyedVectors as GensimKeyedVectors
 
 from lmbasics._util.errors import LmbasicsError
 from lmbasics.word2vec import KeyedVectors
+from lmbasics.word2vec import io as word2vec_io
 
 WORDS = ["ab", "中文"]
 VALUES = np.array([[0.5, -1.25, 3.0], [0.1, 2e-05, -7.0]], dtype=np.float32)
@@ -99,3 +107,156 @@ def test_writes_are_atomic(tmp_path, monkeypatch):
         kv.save_word2vec_format(path)
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["v.txt"]
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_a_header_that_lies_is_refused_before_allocating(tmp_path, binary):
+    """999,999,999 words x 3 would be 12 GB: the file's size says no before any allocation."""
+    path = tmp_path / "lies"
+    body = (GOLDEN_BINARY if binary else GOLDEN_TEXT).split(b"\n", 1)[1]
+    path.write_bytes(b"999999999 3\n" + body)
+    tracemalloc.start()
+    try:
+        with pytest.raises(LmbasicsError, match="promises 999,999,999 words"):
+            KeyedVectors.load_word2vec_format(path, binary=binary)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20
+    assert len(KeyedVectors.load_word2vec_format(path, binary=binary, limit=2)) == 2
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_gzipped_files_read_as_plain_ones_and_with_gensim(tmp_path, binary):
+    plain, packed = tmp_path / "v", tmp_path / "v.gz"
+    _kv().save_word2vec_format(plain, binary=binary)
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    for back in (KeyedVectors.load_word2vec_format(packed, binary=binary), KeyedVectors.load(packed)):
+        assert back.index_to_key == WORDS and np.array_equal(back.vectors, VALUES)
+    theirs = tmp_path / "theirs.gz"
+    GensimKeyedVectors.load_word2vec_format(str(packed), binary=binary).save_word2vec_format(
+        str(theirs), binary=binary)
+    back = KeyedVectors.load_word2vec_format(theirs, binary=binary)
+    assert back.index_to_key == WORDS and np.array_equal(back.vectors, VALUES)
+    packed.write_bytes(packed.read_bytes()[:-6])
+    with pytest.raises(LmbasicsError, match="damaged gzip file"):
+        KeyedVectors.load_word2vec_format(packed, binary=binary)
+
+
+@pytest.mark.parametrize("scan_min_numbers", [0, 2**62])  # the compiled scanner, or not
+def test_text_values_are_parsed_as_numpy_parses_them(tmp_path, monkeypatch, scan_min_numbers):
+    """Every layout a writer uses (word2vec.c's trailing space and six places, CRLF, long
+    float64 decimals, exponents beyond the scanner's exact range), at any datatype."""
+    monkeypatch.setattr(word2vec_io, "_SCAN_MIN_NUMBERS", scan_min_numbers)
+    tokens = [["0.500000", "-1.250000", "3.000000"], ["0.1", "2e-05", "-7.0"],
+              ["0.30000000000000004", "1e-30", "+.5"], ["1E3", "-0", "1234567890123456789012e-21"]]
+    lines = [f"w{i} " + " ".join(row) + end for i, (row, end) in
+             enumerate(zip(tokens, [" \n", "\r\n", "\n", ""]))]
+    path = tmp_path / "v.txt"
+    path.write_bytes(("4 3\n" + "".join(lines)).encode())
+    expected = np.array([np.array([t.encode() for t in row], dtype=np.float64) for row in tokens])
+    for datatype in (np.float32, np.float64, np.float16):
+        kv = KeyedVectors.load_word2vec_format(path, datatype=datatype)
+        assert kv.index_to_key == ["w0", "w1", "w2", "w3"]
+        assert kv.vectors.dtype == datatype
+        assert np.array_equal(kv.vectors.view(f"u{kv.vectors.itemsize}"),
+                              expected.astype(datatype).view(f"u{kv.vectors.itemsize}"))
+
+
+def _set_compression_method(archive: bytes, method: int) -> bytes:
+    """Rewrite every local and central header's compression method (CRCs stay valid)."""
+    data = bytearray(archive)
+    for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        start = data.find(signature)
+        while start >= 0:
+            data[start + offset : start + offset + 2] = struct.pack("<H", method)
+            start = data.find(signature, start + 1)
+    return bytes(data)
+
+
+def test_damaged_native_files_are_one_clear_error_naming_the_file(tmp_path):
+    from lmbasics.word2vec import Word2Vec
+
+    path = tmp_path / "v.npz"
+    KeyedVectors.from_arrays(WORDS, VALUES).save(path)
+    path.write_bytes(_set_compression_method(path.read_bytes(), 99))  # zipfile: NotImplementedError
+    for load in (KeyedVectors.load, Word2Vec.load):
+        with pytest.raises(LmbasicsError, match=f"{path}: .*stored in a way"):
+            load(path)
+    keys = np.frombuffer(json.dumps({"format": "lmbasics.keyedvectors/1", "keys": WORDS}).encode(),
+                         np.uint8)
+    np.savez(path, meta=keys, vectors=np.array([{"a": 1}, None], dtype=object), counts=[1, 2])
+    with pytest.raises(LmbasicsError, match="not a numeric array"):  # and never unpickled
+        KeyedVectors.load(path)
+    np.savez(path, meta=keys, vectors=VALUES, counts=np.zeros((2**20,), np.int64)[:2])
+    assert KeyedVectors.load(path).index_to_key == WORDS
+    with zipfile.ZipFile(path) as archive:  # a header that lies, in an archive with valid CRCs
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["vectors.npy"] = members["vectors.npy"].replace(b"(2, 3)", b"(99,9)")
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    with pytest.raises(LmbasicsError, match="more than its archive entry holds"):
+        KeyedVectors.load(path)
+
+
+def test_vectors_from_a_model_file_never_build_a_model(tmp_path, monkeypatch):
+    from lmbasics.word2vec import Word2Vec
+
+    model = Word2Vec(vector_size=4, min_count=1, negative=2, workers=1)
+    model.build_vocab([["a", "b", "a"], ["c", "a"]])
+    model.save(tmp_path / "m.npz")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("built a Word2Vec to read its vectors")
+
+    monkeypatch.setattr(Word2Vec, "__init__", refuse)
+    monkeypatch.setattr(Word2Vec, "_prepare_tables", refuse)
+    kv = KeyedVectors.load(tmp_path / "m.npz")
+    assert kv.index_to_key == model.wv.index_to_key
+    assert np.array_equal(kv.vectors, model.wv.vectors)
+    assert kv.get_vecattr("a", "count") == 3
+
+
+def _runtime_imports(module: str) -> set[str]:
+    """lmbasics modules that ``module`` imports outside ``if TYPE_CHECKING:`` blocks."""
+    tree = ast.parse(Path(importlib.util.find_spec(module).origin).read_text())
+    guarded = {id(node) for block in ast.walk(tree) if isinstance(block, ast.If)
+               and ast.unparse(block.test) == "TYPE_CHECKING" for node in ast.walk(block)}
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and id(node) not in guarded and node.module:
+            found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Import) and id(node) not in guarded:
+            found |= {alias.name for alias in node.names}
+    return {name for name in found if name.startswith("lmbasics.")}
+
+
+@pytest.mark.parametrize("module", ["io", "npz", "textscan", "evaluate"])
+def test_file_formats_and_evaluation_sit_below_the_classes(module):
+    above = {"lmbasics.word2vec.keyedvectors", "lmbasics.word2vec.model",
+             "lmbasics.word2vec.KeyedVectors", "lmbasics.word2vec.Word2Vec"}
+    assert not _runtime_imports(f"lmbasics.word2vec.{module}") & above
+
+
+@pytest.mark.parametrize("newlines", [3, 12])  # runs of up to 8 are followed in one pass
+def test_binary_layouts_read_alike_in_one_pass_and_row_by_row(tmp_path, newlines):
+    words = ["w0", "x" * 10_000, "mid\nline", "é"]
+    tricky = b"\x20\x20\x20\x3f\x0a\x20\x20\x3f"  # spaces and a newline inside a vector
+    rows = [struct.pack("<2f", 0.5, -1.0), tricky, struct.pack("<2f", 3.0, 2e-5), tricky]
+    separators = [b"", b"\n", b"\n" * newlines, b""]
+    content = b"4 2\n" + b"".join(
+        sep + word.encode() + b" " + row for sep, word, row in zip(separators, words, rows))
+    path = tmp_path / "v.bin"
+    path.write_bytes(content + b"\n")
+    data_start = content.index(b"\n") + 1
+    one_pass = word2vec_io._locate_binary_rows(content, data_start, 4, 8)
+    assert (one_pass is not None) == (newlines <= 8)
+    expected = np.frombuffer(b"".join(rows), "<f4").reshape(4, 2)
+    for limit in (None, 4):  # the whole file in memory, or mapped and read row by row
+        kv = KeyedVectors.load_word2vec_format(path, binary=True, limit=limit)
+        assert kv.index_to_key == words
+        assert np.array_equal(kv.vectors, expected)
+    path.write_bytes(content.replace(b"x" * 10_000, b"x" * 10_001))
+    with pytest.raises(LmbasicsError, match="over 10,000 bytes"):
+        KeyedVectors.load_word2vec_format(path, binary=True)

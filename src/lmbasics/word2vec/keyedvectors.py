@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 
 from lmbasics._util.errors import LmbasicsError, UnknownWordError
+from lmbasics.word2vec.io import read_vectors, read_word2vec, write_word2vec
+from lmbasics.word2vec.npz import write_native_vectors
 
 
 def _as_list(words: Any) -> list:
@@ -516,9 +518,7 @@ class KeyedVectors:
         self, fname: str | os.PathLike[str], binary: bool = False, write_header: bool = True
     ) -> None:
         """Write word2vec.c's text or binary format (atomically)."""
-        from lmbasics.word2vec.io import save_word2vec_format
-
-        save_word2vec_format(self, fname, binary=binary, write_header=write_header)
+        write_word2vec(fname, self.index_to_key, self.vectors, binary, write_header)
 
     @classmethod
     def load_word2vec_format(
@@ -529,25 +529,22 @@ class KeyedVectors:
         unicode_errors: str = "strict",
         datatype: Any = np.float32,
     ) -> KeyedVectors:
-        """Read word2vec.c's text or binary format, validating it as it goes."""
-        from lmbasics.word2vec.io import load_word2vec_format
-
-        return load_word2vec_format(
-            fname, binary=binary, limit=limit, unicode_errors=unicode_errors, datatype=datatype
-        )
+        """Read word2vec.c's text or binary format (plain or gzipped), validating it."""
+        keys, vectors = read_word2vec(fname, binary, limit, unicode_errors, datatype)
+        return cls.from_arrays(keys, vectors)
 
     def save(self, fname: str | os.PathLike[str]) -> None:
         """Native format: one ``.npz`` (arrays + JSON vocabulary), no pickle."""
-        from lmbasics.word2vec.io import save_keyedvectors
-
-        save_keyedvectors(self, fname)
+        write_native_vectors(fname, self.index_to_key, self.vectors, self.counts)
 
     @classmethod
     def load(cls, fname: str | os.PathLike[str]) -> KeyedVectors:
-        """Load vectors saved by :meth:`save`, or by :meth:`save_word2vec_format` (sniffed)."""
-        from lmbasics.word2vec.io import load_any_vectors
+        """Load vectors saved by :meth:`save`, :meth:`save_word2vec_format` or ``Word2Vec.save``.
 
-        return load_any_vectors(fname)
+        The format is sniffed; from a model file only the input vectors are read.
+        """
+        keys, vectors, counts = read_vectors(fname)
+        return cls.from_arrays(keys, vectors, counts)
 
     def __getattr__(self, name: str) -> Any:
         if name in _NOT_SUPPORTED:

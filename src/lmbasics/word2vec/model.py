@@ -37,8 +37,8 @@ from lmbasics.word2vec import kernels
 from lmbasics.word2vec.config import SOFTMAX_MAX_VOCAB, Fixed, ReadOnly, Setting, Word2VecConfig
 from lmbasics.word2vec.corpus import LineSentence, check_sentences, iter_checked
 from lmbasics.word2vec.huffman import build_huffman_tree
-from lmbasics.word2vec.io import load_npz, save_npz
 from lmbasics.word2vec.keyedvectors import KeyedVectors
+from lmbasics.word2vec.npz import MODEL_MAGIC, check_vocabulary, load_npz, save_npz
 from lmbasics.word2vec.sampling import build_alias_table, noise_distribution
 from lmbasics.word2vec.vocab import (
     EncodedCorpus,
@@ -53,7 +53,6 @@ from lmbasics.word2vec.vocab import (
 )
 
 logger = logging.getLogger(__name__)
-MODEL_MAGIC = "lmbasics.word2vec/1"
 
 
 def job_seed(seed: int, epoch: int, job: int) -> int:
@@ -763,31 +762,39 @@ class Word2Vec:
 
     @classmethod
     def load(cls, fname: str | os.PathLike[str]) -> Word2Vec:
+        """A model saved by :meth:`save`; a damaged or inconsistent file is one clear error."""
         meta, arrays = load_npz(fname, MODEL_MAGIC)
-        model = cls(**meta.get("config", {}))
         try:
-            syn0, counts = arrays["syn0"], arrays["counts"]
-            model.wv = KeyedVectors.from_arrays(meta["keys"], syn0, counts)
-            model.syn1, model.syn1neg = arrays["syn1"], arrays["syn1neg"]
-        except (KeyError, LmbasicsError) as error:
-            raise LmbasicsError(f"{fname}: incomplete or inconsistent model file ({error})") from None
+            model = cls(**dict(meta.get("config", {})))
+            model.loss_history = [float(loss) for loss in meta.get("loss_history", [])]
+            model._corpus_total_words = int(meta.get("corpus_total_words", 0))
+            model._corpus_count = int(meta.get("corpus_count", 0))
+        except (TypeError, ValueError, OverflowError) as error:  # LmbasicsError is a ValueError
+            raise LmbasicsError(f"{fname}: damaged model settings ({error})") from None
+        missing = sorted({"syn0", "syn1", "syn1neg", "counts"} - set(arrays))
+        if missing:
+            raise LmbasicsError(f"{fname}: incomplete model file (no {', '.join(missing)})")
+        keys, syn0, counts = check_vocabulary(fname, meta.get("keys"), arrays["syn0"],
+                                              arrays["counts"])
+        model.wv = KeyedVectors.from_arrays(keys, syn0, counts)
+        model.syn1, model.syn1neg = arrays["syn1"], arrays["syn1neg"]
         config = model.config
         vocab_size = len(syn0)
         expected_syn1 = max(vocab_size - 1, 1) if config.hs else 1
         expected_neg = vocab_size if (config.negative or config.softmax) else 1
         if (
-            syn0.ndim != 2 or model.syn1.ndim != 2 or model.syn1neg.ndim != 2
-            or syn0.shape[1] != config.vector_size
+            syn0.shape[1] != config.vector_size
             or model.syn1.shape != (expected_syn1, syn0.shape[1])
             or model.syn1neg.shape != (expected_neg, syn0.shape[1])
-            or len(counts) != vocab_size
             or syn0.dtype != model.syn1.dtype or syn0.dtype != model.syn1neg.dtype
         ):
             raise LmbasicsError(f"{fname}: matrix shapes disagree with the stored configuration")
-        model.loss_history = list(meta.get("loss_history", []))
-        model._corpus_total_words = int(meta.get("corpus_total_words", 0))
-        model._corpus_count = int(meta.get("corpus_count", 0))
-        model._prepare_tables()
+        if vocab_size and counts.min() < 1:
+            raise LmbasicsError(f"{fname}: damaged word counts (a trained word occurs at least once)")
+        try:
+            model._prepare_tables()
+        except LmbasicsError as error:
+            raise LmbasicsError(f"{fname}: {error}") from None
         return model
 
     def __del__(self) -> None:
