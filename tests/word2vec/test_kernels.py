@@ -6,10 +6,10 @@ import copy
 
 import numpy as np
 import pytest
-from tests.word2vec.helpers import model_arrays
 
 from lmbasics.word2vec import kernels, reference, training
 from lmbasics.word2vec.config import Word2VecConfig
+from tests.word2vec.helpers import model_arrays
 
 MODES = {
     "ns": dict(negative=3),

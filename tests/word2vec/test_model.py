@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.word2vec.helpers import topic_corpus, zipf_corpus
 
 from lmbasics._util.errors import LmbasicsError
 from lmbasics.word2vec import Word2Vec
+from tests.word2vec.helpers import topic_corpus, zipf_corpus
 
 ALL_MODES = [
     dict(sg=1, negative=5), dict(sg=0, negative=5), dict(sg=1, hs=1, negative=0),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.word2vec.helpers import zipf_corpus
 
 from lmbasics._util.errors import LmbasicsError
 from lmbasics.word2vec import Word2Vec, training
+from tests.word2vec.helpers import zipf_corpus
 
 MODES = {"sg-ns": dict(sg=1, negative=5), "cbow-ns": dict(sg=0, negative=5),
          "sg-hs": dict(sg=1, hs=1, negative=0), "cbow-hs": dict(sg=0, hs=1, negative=0)}
