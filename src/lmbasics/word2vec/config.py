@@ -35,9 +35,10 @@ class Word2VecConfig:
     seed: int = 1  # seeds initial vectors and every random draw
     batch_words: int = 10_000  # tokens per job handed to a thread
     # The training loss per epoch (loss_history): gensim's flag computes it on every prediction
-    # (exact; ~25% slower on Skip-gram); without it, on a fixed pseudo-random sample of this
-    # fraction of the predictions (all of them in a corpus under 10,000 words), reported with
-    # its standard error (under 1% slower; docs/benchmarks.md). 0 with compute_loss off: none.
+    # (exact; 20-30% slower on Skip-gram); without it, on a fixed pseudo-random sample of this
+    # fraction of the predictions (more in a corpus under a million words, all under 10,000),
+    # reported with its standard error (no measurable cost: docs/benchmarks.md). 0 with
+    # compute_loss off: no loss.
     compute_loss: bool = False
     loss_sample: float = 0.01
 
