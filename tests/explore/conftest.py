@@ -57,7 +57,7 @@ def toy_vectors_file(tmp_path_factory: pytest.TempPathFactory, toy_kv: KeyedVect
 @pytest.fixture(scope="session")
 def english_kv() -> KeyedVectors:
     """Word2Vec trained on the generated English people corpus (see ``explore_corpora.py``)."""
-    from explore_corpora import people_sentences, train_vectors
+    from tests.explore.explore_corpora import people_sentences, train_vectors
 
     return train_vectors(people_sentences("en"))
 

@@ -184,8 +184,9 @@ def test_explorer_in_a_browser(browser, english_vectors_file: Path, tmp_path: Pa
 
 def test_chinese_in_a_browser(browser, tmp_path: Path) -> None:
     pytest.importorskip("jieba")
-    from explore_corpora import people_sentences, train_vectors
     from selenium.webdriver.common.by import By
+
+    from tests.explore.explore_corpora import people_sentences, train_vectors
 
     vectors = tmp_path / "人物.txt"
     train_vectors(people_sentences("zh")).save_word2vec_format(vectors)

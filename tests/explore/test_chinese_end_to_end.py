@@ -10,12 +10,12 @@ import os
 from pathlib import Path
 
 import pytest
-from explore_corpora import people_sentences, train_vectors
 
 from lmbasics._util.tokenizers import get_tokenizer, tokenize_lines
 from lmbasics.cli import main
 from lmbasics.explore.fonts import cjk_font_family, font_families, has_cjk
 from lmbasics.explore.plots import plot_map, plot_onehot
+from tests.explore.explore_corpora import people_sentences, train_vectors
 
 PAIRS = [("国王", "王后"), ("男人", "女人"), ("王子", "公主"), ("男孩", "女孩")]
 

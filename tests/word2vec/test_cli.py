@@ -6,10 +6,10 @@ import json
 
 import numpy as np
 import pytest
-from tests.word2vec.helpers import topic_corpus
 
 from lmbasics.cli import main
 from lmbasics.word2vec import KeyedVectors
+from tests.word2vec.helpers import topic_corpus
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +42,18 @@ def test_train_writes_vectors_and_resolved_configuration(vectors):
     config = json.loads((vectors.parent / "v.txt.json").read_text())
     assert config["sg"] == 1 and config["negative"] == 5 and config["alpha"] == 0.025
     assert len(config["loss_per_epoch"]) == 3 and config["vocabulary"] == 32
+    # by default the loss of a sample of predictions, with its standard error
+    assert config["compute_loss"] is False and config["loss_sample"] > 0
+    assert all(0 < se < loss / 10 for se, loss in zip(config["loss_stderr_per_epoch"],
+                                                      config["loss_per_epoch"]))
+
+
+def test_train_exact_loss(corpus_file, tmp_path):
+    out = tmp_path / "v.txt"
+    assert main(["train", str(corpus_file), "-o", str(out), "--dim", "8", "--epochs", "2",
+                 "--min-count", "1", "--threads", "1", "--exact-loss"]) == 0
+    config = json.loads((tmp_path / "v.txt.json").read_text())
+    assert config["compute_loss"] is True and config["loss_stderr_per_epoch"] == [0.0, 0.0]
 
 
 @pytest.mark.parametrize("model", ["skipgram", "cbow"])

@@ -6,9 +6,10 @@ import copy
 
 import numpy as np
 import pytest
-from tests.word2vec.helpers import model_arrays
 
-from lmbasics.word2vec import kernels, reference
+from lmbasics.word2vec import kernels, reference, training
+from lmbasics.word2vec.config import Word2VecConfig
+from tests.word2vec.helpers import model_arrays
 
 MODES = {
     "ns": dict(negative=3),
@@ -25,41 +26,33 @@ def _chunk(vocab_size: int, seed: int = 1):
     return tokens, ends
 
 
+def _inputs(model, tokens, sg, window, cbow_mean=True, shared=False, capacity=1, hot=None,
+            loss_sample=None):
+    """The kernels' arguments for ``model`` as the first of two workers (one worker makes no
+    copies): ``capacity``: inner nodes cached (1: room for one path, so the cache flushes all
+    the time; 0: none); ``hot``: output rows copied per chunk (default: half the vocabulary's);
+    ``loss_sample``: the fraction of predictions whose loss is measured (default: all)."""
+    config = Word2VecConfig(sg=int(sg), hs=int(model["hs"]), negative=model["negative"],
+                            softmax=int(model["softmax"]), window=window, workers=2,
+                            cbow_mean=int(cbow_mean), shared_negatives=shared,
+                            compute_loss=loss_sample is None, loss_sample=loss_sample or 0.0)
+    tables = training.Tables(*(model[name] for name in training.Tables._fields))
+    weights = training.Weights(model["syn0"], model["syn1"], model["output"])
+    vocab_size = len(model["output"])
+    return training.kernel_inputs(config, weights, tables, len(tokens), words_per_epoch=10**9,
+                                  node_cache=capacity,
+                                  hot_rows=vocab_size // 2 if hot is None else hot)
+
+
 def _run_kernel(model, tokens, ends, sg, window, seed, cbow_mean=True, shared=False,
-                capacity=1, hot=None):
-    """``capacity``: inner nodes cached (1: room for one path, so the cache flushes all the
-    time; 0: none); ``hot``: output rows copied per chunk (default: half the vocabulary's).
-    The copies are laid out as for the first of two workers (one worker makes none)."""
-    stats = np.zeros(3)
-    size = model["syn0"].shape[1]
-    nodes, vocab_size = len(model["syn1"]), len(model["output"])
-    capacity, extra = (0, 0) if capacity == 0 else kernels.node_cache_rows(
-        nodes, model["codes"].shape[1], 2, capacity)
-    syn1 = np.concatenate([model["syn1"], np.zeros((extra, size), model["syn1"].dtype)])
-    hot, hot_extra = kernels.hot_output_rows(vocab_size, model["negative"], 2,
-                                             vocab_size // 2 if hot is None else hot)
-    output = np.concatenate([model["output"], np.zeros((hot_extra, size), model["output"].dtype)])
-    cache = (*kernels.new_node_cache(nodes, capacity), nodes, capacity, hot, vocab_size)
-    args = (
-        model["syn0"], syn1, output, tokens, ends, model["keep_probability"],
-        model["codes"], model["points"], model["code_lengths"], model["alias_probability"],
-        model["alias_index"], model["hs"], model["negative"], model["softmax"], window,
-        0.05, 0.01, np.uint64(seed), True,
-    )
-    kept = np.empty(len(tokens), np.int32)
-    neu1e = np.empty(size, model["syn0"].dtype)
-    scores = np.empty(len(model["syn0"]), np.float64)
-    noise = np.empty(max(model["negative"], 1), np.int64)
-    if sg:
-        kernels.train_sg_chunk(*args, shared, kept, neu1e, noise, scores, *cache, stats)
-    else:
-        neu1 = np.empty((1, size), model["syn0"].dtype)
-        kernels.train_cbow_chunk(*args, cbow_mean, kept, neu1, neu1e, noise, scores, *cache,
-                                 stats)
-    model["syn1"][:] = syn1[:nodes]
-    model["output"][:] = output[:vocab_size]
-    assert (cache[0] == -1).all()  # the cache is flushed and empty at the chunk's end
-    return stats
+                capacity=1, hot=None, loss_sample=None):
+    """Train ``model``'s arrays on one chunk with the kernel (see :func:`_inputs`); returns
+    the kernel's ``stats``."""
+    inputs = _inputs(model, tokens, sg, window, cbow_mean, shared, capacity, hot, loss_sample)
+    training.run_chunk(inputs, training.Chunk(tokens, ends, 0.05, 0.01, np.uint64(seed)))
+    model["syn1"][:], model["output"][:] = inputs.model_matrices()
+    assert (inputs.threads[0].node_slot == -1).all()  # the cache is flushed and empty
+    return inputs.threads[0].stats
 
 
 @pytest.mark.parametrize("mode", sorted(MODES))
@@ -73,16 +66,40 @@ def test_kernel_matches_reference(mode, architecture, sample):
     shared = architecture == "sg_shared"
     stats = _run_kernel(model, tokens, ends, sg, window=3, seed=12345, cbow_mean=cbow_mean,
                         shared=shared)
-    loss, predictions, kept = reference.train_chunk(
+    loss, squares, measured, predictions, kept = reference.train_chunk(
         twin, tokens, ends, sg=sg, window=3, alpha_start=0.05, alpha_end=0.01, seed=12345,
         cbow_mean=cbow_mean, shared_negatives=shared,
     )
-    assert stats[1] == predictions and stats[2] == kept
+    assert stats[3] == predictions == measured and stats[2] == measured and stats[4] == kept
     assert predictions > 10
     for name in ("syn0", "syn1", "output"):
         np.testing.assert_allclose(model[name], twin[name], rtol=1e-9, atol=1e-12, err_msg=name)
     assert np.abs(model["syn0"] - model_arrays(sample=sample, **MODES[mode])["syn0"]).max() > 1e-3
-    np.testing.assert_allclose(stats[0], loss, rtol=1e-9)
+    np.testing.assert_allclose(stats[:2], [loss, squares], rtol=1e-9)
+
+
+@pytest.mark.parametrize("sg", [True, False])
+def test_sampled_loss_matches_reference_and_changes_no_update(sg):
+    """The loss of a sample of predictions: the same ones, and the same sums, as the reference
+    picks; the updates are bit for bit those of the exact loss and of none."""
+    runs = []
+    for loss_sample in (None, 0.3, 0.0):  # every prediction, about 30% of them, none
+        model = model_arrays(hs=True, negative=3, sample=0.05)
+        tokens, ends = _chunk(len(model["syn0"]))
+        stats = _run_kernel(model, tokens, ends, sg, 3, 4321, loss_sample=loss_sample)
+        runs.append((model, stats.copy()))
+    twin = model_arrays(hs=True, negative=3, sample=0.05)
+    threshold = int(_inputs(twin, tokens, sg, 3, loss_sample=0.3).settings.loss_threshold)
+    assert threshold == int(0.3 * 2.0**64)
+    loss, squares, measured, predictions, _ = reference.train_chunk(
+        twin, tokens, ends, sg, 3, 0.05, 0.01, 4321, loss_threshold=threshold)
+    exact, sampled, none = (stats for _, stats in runs)
+    assert 0 < measured < predictions and sampled[2:4].tolist() == [measured, predictions]
+    np.testing.assert_allclose(sampled[:2], [loss, squares], rtol=1e-9)
+    assert exact[2] == exact[3] == predictions and none[2] == 0 and none[0] == 0.0
+    for model, _ in runs[1:]:
+        for name in ("syn0", "syn1", "output"):
+            assert np.array_equal(runs[0][0][name], model[name]), name
 
 
 def test_kernel_float32_close_to_float64_reference():
@@ -100,7 +117,7 @@ def test_inner_node_cache_changes_no_bit_with_one_thread(sg):
     """No node cache, one flushing after every path or once per chunk: the same float32
     numbers."""
     runs = []
-    for capacity in (0, 1, kernels.NODE_CACHE):
+    for capacity in (0, 1, training.NODE_CACHE):
         model = model_arrays(hs=True, negative=2, sample=0.05, dtype=np.float32)
         tokens, ends = _chunk(len(model["syn0"]), seed=5)
         _run_kernel(model, tokens, ends, sg, 4, 21, capacity=capacity)
@@ -121,8 +138,8 @@ def test_kernel_matches_reference_when_only_some_nodes_are_cached(sg):
     tokens = rng.integers(0, vocab_size, size=400).astype(np.int32)
     ends = np.array([100, 250, 400], np.int64)
     stats = _run_kernel(model, tokens, ends, sg, 3, 77)
-    _, predictions, _ = reference.train_chunk(twin, tokens, ends, sg, 3, 0.05, 0.01, 77)
-    assert stats[1] == predictions > 100
+    predictions = reference.train_chunk(twin, tokens, ends, sg, 3, 0.05, 0.01, 77)[3]
+    assert stats[3] == predictions > 100
     for name in ("syn0", "syn1"):
         np.testing.assert_allclose(model[name], twin[name], rtol=1e-9, atol=1e-12, err_msg=name)
 
@@ -158,25 +175,32 @@ def test_hot_rows_flush_keeps_another_threads_writes():
 def test_hot_rows_that_do_not_fit_are_refused():
     model = model_arrays(negative=2)
     tokens, ends = _chunk(len(model["syn0"]))
-    vocab_size, size = model["output"].shape
+    vocab_size = len(model["output"])
+    inputs = _inputs(model, tokens, sg=False, window=3, hot=4)
+    chunk = training.Chunk(tokens, ends, 0.05, 0.01, np.uint64(1))
     for hot, base in ((4, vocab_size), (-1, vocab_size), (2, vocab_size - 1)):
-        args = (model["syn0"], model["syn1"], model["output"], tokens, ends,
-                model["keep_probability"], model["codes"], model["points"],
-                model["code_lengths"], model["alias_probability"], model["alias_index"], False,
-                2, False, 3, 0.05, 0.01, np.uint64(1), True)
-        with pytest.raises(ValueError, match="hot output rows"):  # no rows after the words'
-            kernels.train_cbow_chunk(*args, True, np.empty(len(tokens), np.int32),
-                                     np.empty((1, size)), np.empty(size), np.empty(2, np.int64),
-                                     np.empty(1), *kernels.new_node_cache(1, 1), 1, 1, hot,
-                                     base, np.zeros(3))
+        # no rows after the words'
+        state = inputs.threads[0]._replace(hot=hot, hot_base=base)
+        weights = inputs.weights._replace(output=model["output"])
+        with pytest.raises(ValueError, match="hot output rows"):
+            kernels.train_cbow_chunk(weights, inputs.tables, chunk, inputs.settings, state)
+
+
+def test_a_chunk_longer_than_the_buffers_is_refused():
+    model = model_arrays(negative=2)
+    tokens, ends = _chunk(len(model["syn0"]))
+    inputs = _inputs(model, tokens[:10], sg=True, window=3)
+    chunk = training.Chunk(tokens, ends, 0.05, 0.01, np.uint64(1))
+    with pytest.raises(ValueError, match="chunk longer"):
+        training.run_chunk(inputs, chunk)
 
 
 def test_node_cache_flush_keeps_another_threads_writes():
     syn1 = np.zeros((3 + 4, 2), np.float32)
     syn1[:3] = [[1, 2], [3, 4], [5, 6]]
-    slot, ids = kernels.new_node_cache(3, 2)
+    slot, ids = np.full(3, -1, np.int32), np.zeros(2, np.int32)
     points, lengths = np.array([[2, 0]], np.int32), np.array([2], np.int32)
-    used = kernels._cache_path(syn1, 0, points, lengths, slot, ids, 3, 2, 0, 0)
+    used = kernels._cache_path(syn1, 0, points, lengths, slot, ids, 3, 2, 0)
     assert used == 2 and slot.tolist() == [1, -1, 0] and ids.tolist() == [2, 0]
     np.testing.assert_array_equal(syn1[3:5], [[5, 6], [1, 2]])  # the copies
     np.testing.assert_array_equal(syn1[5:7], [[5, 6], [1, 2]])  # their original values
@@ -190,14 +214,12 @@ def test_node_cache_flush_keeps_another_threads_writes():
 def test_a_node_cache_too_small_is_refused():
     model = model_arrays(hs=True)
     tokens, ends = _chunk(len(model["syn0"]))
-    nodes, size = model["syn1"].shape
-    args = (model["syn0"], model["syn1"], model["output"], tokens, ends, model["keep_probability"],
-            model["codes"], model["points"], model["code_lengths"], model["alias_probability"],
-            model["alias_index"], True, 0, False, 3, 0.05, 0.01, np.uint64(1), True)
-    with pytest.raises(ValueError, match="node cache"):  # no cache rows after the nodes
-        kernels.train_sg_chunk(*args, False, np.empty(len(tokens), np.int32), np.empty(size),
-                               np.empty(1, np.int64), np.empty(1),
-                               *kernels.new_node_cache(nodes, 8), nodes, 8, 0, 0, np.zeros(3))
+    inputs = _inputs(model, tokens, sg=True, window=3, capacity=8)
+    weights = inputs.weights._replace(syn1=model["syn1"])  # no cache rows after the nodes
+    with pytest.raises(ValueError, match="node cache"):
+        kernels.train_sg_chunk(weights, inputs.tables,
+                               training.Chunk(tokens, ends, 0.05, 0.01, np.uint64(1)),
+                               inputs.settings, inputs.threads[0])
 
 
 def test_same_seed_same_result_and_different_seed_differs():
@@ -252,9 +274,8 @@ def test_reference_step_is_gradient_descent_on_the_loss(mode):
                                atol=1e-9)
 
 
-def test_sigmoid_and_softplus_are_exact_and_stable():
+def test_softplus_is_exact_and_stable():
     x = np.linspace(-50, 50, 2001)
-    np.testing.assert_allclose([kernels.sigmoid(v) for v in x], 1 / (1 + np.exp(-x)), atol=1e-13)
     np.testing.assert_allclose([kernels._softplus(v) for v in x], np.logaddexp(0, x), rtol=1e-12)
 
 

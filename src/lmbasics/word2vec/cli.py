@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,9 @@ def _add_training_flags(parser: argparse.ArgumentParser, epochs: int = 5) -> Non
     parser.add_argument("--epochs", type=positive_int, default=epochs)
     parser.add_argument("--threads", type=positive_int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--exact-loss", action="store_true",
+                        help="compute the loss of every prediction (default: of a 1%% sample, "
+                             "reported with its standard error; the exact loss is slower)")
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -64,7 +68,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         "softmax": int(args.loss == "softmax"), "alpha": args.alpha,
         "shared_negatives": not args.no_shared_negatives,
         "min_alpha": args.min_alpha, "epochs": args.epochs, "workers": args.threads,
-        "seed": args.seed,
+        "seed": args.seed, "compute_loss": args.exact_loss,
     }
 
 
@@ -109,6 +113,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         **model.config.to_dict(), "alpha": model.config.resolved_alpha,
         "vocabulary": len(model.wv), "corpus_words": model.corpus_total_words,
         "invalid_utf8_lines": model.invalid_utf8_lines, "loss_per_epoch": model.loss_history,
+        "loss_stderr_per_epoch": [x if math.isfinite(x) else None for x in model.loss_stderr_history],
         "training_seconds": round(stats["seconds"], 3),
         "words_per_second": round(stats["words_per_second"]),
     }

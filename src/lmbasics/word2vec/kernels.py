@@ -20,7 +20,10 @@ Each prediction uses one or more output layers, chosen per call by flags (never 
 
 Negative sampling and hierarchical softmax are both the binary-logistic step
 :func:`_logistic_step`, written once. The loss is exact (``-log σ``, computed stably), not
-gensim's table approximation; ``stats`` receives ``[loss_sum, predictions, kept_words]``.
+gensim's table approximation, and is computed for every prediction (``exact_loss``) or for a
+fixed pseudo-random sample of them (:func:`_measured`), chosen by hashing the prediction's place
+in the chunk, so that the training generator's stream, and with it the trained vectors, is the
+same whichever predictions are measured.
 
 Randomness: a xorshift64* generator whose state is a local seeded per chunk by the caller, so a
 chunk's updates do not depend on which thread ran it. Draw order per sentence: one subsampling
@@ -36,20 +39,29 @@ prediction). Each thread works on copies of those, kept in its own rows at the e
 (:func:`_cache_path`, :func:`_cache_range`) and of ``output`` (:func:`_load_hot`), and adds their
 change back per chunk. One worker trains bit for bit as without the copies.
 
+Arguments: the two kernels take the five named tuples of :mod:`.training` (its
+:func:`~.training.kernel_inputs` builds them and knows where each thread's copy rows are):
+``weights`` (``syn0``, ``syn1``, ``output``), ``tables`` (from the vocabulary), ``chunk`` (one
+job), ``settings`` (scalars) and ``state`` (one thread's buffers, copy rows and counters). They
+unpack the tuples into locals before any loop and hand the helpers below only arrays and
+scalars: an array taken out of a tuple inside the hot loop is a new reference that numba counts
+(atomically) on every use.
+
 Arrays (``T`` = tokens in the chunk, ``S`` = sentences, ``N`` = vector size, ``L`` = longest
 Huffman code): ``syn0``: float[V, N] input vectors; ``syn1``: float[V-1, N] inner-node vectors
 (HS); ``output``: float[V, N] output word vectors (negative sampling or softmax);
 ``tokens``: int32[T] word ids, ``-1`` = out of vocabulary; ``sentence_ends``: int64[S] end
 offsets into ``tokens``; ``keep_probability``: float32[V]; ``codes``: uint8[V, L];
 ``points``: int32[V, L]; ``code_lengths``: int32[V]; ``alias_probability``: float64[V];
-``alias_index``: int32[V]; work buffers ``kept``: int32[T], ``neu1``: float[1, N],
+``alias_index``: int32[V]; work buffers ``kept``: int32[>= T], ``neu1``: float[1, N],
 ``neu1e``: float[N], ``noise``: int64[negative], ``scores``: float64[V] (softmax only);
 with hierarchical softmax ``syn1`` has ``2 * node_capacity`` rows per worker after its V-1 inner
 nodes (``node_capacity`` 0: no copies), this worker's from ``node_base``, and ``node_slot``:
 int32[V-1] (all ``-1`` between chunks),
 ``node_ids``: int32[node_capacity] (:func:`_cache_path`); with negative sampling ``output`` has
 ``2 * hot`` rows per worker after its V rows (``hot`` 0: no copies), this worker's from
-``hot_base`` (:func:`_load_hot`).
+``hot_base`` (:func:`_load_hot`); ``stats``: float64[5] receives ``[loss sum, sum of squared
+losses, measured predictions, predictions, kept words]`` (:data:`STATS`).
 The caller validates every index: numba checks no bounds.
 """
 
@@ -66,36 +78,15 @@ _U12, _U25, _U27, _U32, _U11 = (np.uint64(s) for s in (12, 25, 27, 32, 11))
 _LOW32 = np.uint64(0xFFFFFFFF)
 _TWO_POW_M32 = 1.0 / 4294967296.0
 _TWO_POW_M53 = 1.0 / 9007199254740992.0
-NODE_CACHE = 2048  # inner nodes a thread keeps copies of before writing them back
-# CBOW copies the nodes nearest the root (the highest ids; at most NODE_CACHE) once per chunk and
-# updates its deeper nodes in place. 64 / 512 / 1,024 / 2,048 hot nodes measured 1.56x / 1.77x /
-# 1.85x / 2.00x from 1 to 2 threads on enwiki-17M; Skip-gram caches whole paths (_cache_path).
+# CBOW copies the nodes nearest the root (the highest ids) once per chunk and updates its deeper
+# nodes in place: a fixed range needs no per-prediction check, and beyond ~2,048 nodes the copies
+# cost more than the contention they remove (docs/benchmarks.md); Skip-gram copies whole paths
+# (_cache_path).
 CBOW_HOT_NODES = 2048
-HOT_OUTPUT_ROWS = 1024  # negative sampling: output rows of the most frequent words a thread copies
-
-
-def node_cache_rows(nodes, code_width, workers, capacity=None):
-    """``(capacity, extra rows)``: hierarchical softmax needs ``syn1`` with ``extra`` rows after
-    its ``nodes`` inner nodes, ``2 * capacity`` per worker (see :func:`_cache_path`). One worker
-    has no other thread to keep away from: ``(0, 0)``, no copies (the same numbers, faster)."""
-    if int(workers) <= 1:
-        return 0, 0
-    capacity = max(int(NODE_CACHE if capacity is None else capacity), int(code_width), 1)
-    return capacity, 2 * capacity * int(workers)
-
-
-def hot_output_rows(vocab_size, negative, workers, rows=None):
-    """``(hot, extra rows)``: with negative sampling the output matrix needs ``extra`` rows after
-    its ``vocab_size`` rows, ``2 * hot`` per worker, for the copies of the ``hot`` most frequent
-    words' rows (ids below ``hot``; see :func:`_load_hot`). One worker: ``(0, 0)``, no copies."""
-    rows = HOT_OUTPUT_ROWS if rows is None else rows
-    hot = min(max(int(rows), 0), int(vocab_size)) if negative > 0 and int(workers) > 1 else 0
-    return hot, 2 * hot * max(int(workers), 1)
-
-
-def new_node_cache(nodes, capacity):
-    """A worker's ``(node_slot, node_ids)`` arrays for :func:`_cache_path` (empty cache)."""
-    return np.full(max(int(nodes), 1), -1, np.int32), np.zeros(max(int(capacity), 1), np.int32)
+STATS = ("loss_sum", "loss_squares", "measured", "predictions", "kept_words")  # ``stats``' entries
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # splitmix64's increment and finaliser (Steele et al.)
+_MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_U30, _U31 = np.uint64(30), np.uint64(31)
 
 
 def cast_like(value, array):  # pragma: no cover - replaced by the overload in compiled code
@@ -144,18 +135,30 @@ def alias_draw(bits, alias_probability, alias_index):
 
 
 @njit(nogil=True, error_model="numpy", cache=True, inline="always")
+def _measured(seed, prediction, exact_loss, loss_threshold):
+    """Whether the loss of the chunk's ``prediction``-th prediction is computed: always with
+    ``exact_loss``, else when a hash of ``(seed, prediction)`` falls below ``loss_threshold``
+    (a fraction of 2**64; 0: never).
+
+    A hash (splitmix64's finaliser) rather than a draw from the chunk's generator, so the
+    training draws, and the trained vectors, do not depend on which predictions are measured;
+    and a fixed function of the chunk's seed, so a seeded run measures the same predictions.
+    """
+    if exact_loss:
+        return True
+    x = seed + (np.uint64(prediction) + np.uint64(1)) * _GOLDEN
+    x = (x ^ (x >> _U30)) * _MIX1
+    x = (x ^ (x >> _U27)) * _MIX2
+    x ^= x >> _U31
+    return x < loss_threshold
+
+
+@njit(nogil=True, error_model="numpy", cache=True, inline="always")
 def _softplus(x):
     """log(1 + exp(x)) without overflow."""
     if x > 0.0:
         return x + math.log1p(math.exp(-x))
     return math.log1p(math.exp(x))
-
-
-@njit(nogil=True, error_model="numpy", cache=True, inline="always")
-def sigmoid(x):
-    """σ(x) = 1 / (1 + e^-x), exact (no table: inlined, exp costs a few ns here); the argument is
-    clipped to ±30, beyond which σ is 0 or 1 in float32."""
-    return 1.0 / (1.0 + math.exp(-min(max(x, -30.0), 30.0)))
 
 
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
@@ -248,8 +251,7 @@ def _merge_row(matrix, row, copy, original):
 
 
 @njit(nogil=True, error_model="numpy", cache=True, inline="always")
-def _cache_path(syn1, word, points, code_lengths, node_slot, node_ids, node_base, capacity,
-                used, hot_from):
+def _cache_path(syn1, word, points, code_lengths, node_slot, node_ids, node_base, capacity, used):
     """Give each inner node on ``word``'s Huffman path a copy in the thread's cache rows; returns
     the new number of cached nodes (the caller flushed first if the path might not fit).
 
@@ -261,12 +263,12 @@ def _cache_path(syn1, word, points, code_lengths, node_slot, node_ids, node_base
     their values when copied. :func:`_flush_nodes` adds each copy's change back. Within a thread
     this is the same sequential SGD, bit for bit; another thread's updates of a node reach this
     one at the next flush instead of at once. Caching a node only changes a row index, so the
-    hot loop touches no extra arrays (an earlier version with separate cache arrays cost numba
-    reference counting in the loop and ran 4x slower per thread).
+    hot loop touches no extra arrays (separate cache arrays chosen by branches cost numba
+    reference counting inside the loop: docs/benchmarks.md, second session).
     """
     for d in range(code_lengths[word]):
         node = points[word, d]
-        if node >= hot_from and node_slot[node] < 0:
+        if node_slot[node] < 0:
             node_slot[node] = used
             node_ids[used] = node
             _copy_row(syn1, node, node_base + used, node_base + capacity + used)
@@ -307,7 +309,7 @@ def _check_node_cache(syn1, codes, hs, node_slot, node_ids, node_base, capacity)
         or node_base + 2 * capacity > syn1.shape[0] or node_slot.shape[0] > node_base
         or node_slot.shape[0] < 1
     ):
-        raise ValueError("inner-node cache does not fit syn1: see kernels.node_cache_rows")
+        raise ValueError("inner-node cache does not fit syn1: see training.copy_layout")
 
 
 @njit(nogil=True, error_model="numpy", cache=True)
@@ -316,8 +318,8 @@ def _load_hot(output, hot, hot_base):
     to this thread's rows ``hot_base ..`` and, for :func:`_flush_hot`, again after those.
 
     Every prediction draws its noise words from ``count^0.75``, so the same few hundred output
-    rows are written by every thread all the time (the 1,024 most frequent words are ~36% of
-    the draws on enwiki-17M). Each thread updates its own copies of them for a chunk and adds
+    rows are written by every thread all the time (the most frequent words are a third of the
+    draws on enwiki-17M: docs/benchmarks.md). Each thread updates its own copies of them for a chunk and adds
     the change back at the chunk's end: the same sequential SGD within the thread, bit for bit.
     """
     for w in range(hot):
@@ -338,7 +340,7 @@ def _check_hot(output, alias_probability, negative, hot, hot_base):
     if negative > 0 and hot != 0 and (hot < 0 or hot > vocab_size or hot_base < vocab_size
                                       or hot_base + 2 * hot > output.shape[0]):
         raise ValueError("hot output rows do not fit the output matrix: see "
-                         "kernels.hot_output_rows")
+                         "training.copy_layout")
 
 
 @njit(nogil=True, error_model="numpy", cache=True, inline="always")
@@ -362,53 +364,53 @@ def _draw_noise(word, negative, alias_probability, alias_index, noise, state, ho
 
 
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
-def _predict(hidden, h, word, syn1, output, codes, points, code_lengths, hs, negative, noise,
-             noise_count, softmax, alpha, grad, dots, scores, compute_loss, node_slot, node_base,
-             target_row):
-    """All output-layer updates for "``hidden[h]`` predicts ``word``"; returns the loss.
-
-    ``noise[:noise_count]`` are the output rows of the negative words already drawn for this
-    prediction and ``target_row`` is ``word``'s (:func:`_out_row`);
-    ``dots``: float[max(L, negative + 1)] scratch for the scores. Hierarchical softmax works on
-    the thread's copies of ``word``'s path, ``syn1[node_base + node_slot[node]]``, which
-    :func:`_cache_path` made.
-    """
-    # Negative sampling: the target and distinct noise words are distinct output rows and the
-    # steps leave hidden[h] alone, so all scores can be computed before any update: the same
-    # arithmetic as step after step, but independent dot products the CPU overlaps (repeated
-    # noise words take the step-by-step path). Hierarchical softmax stays node by node: batched,
-    # it measured ~30% slower with 2 threads (before the inner-node cache; not retried since).
+def _predict_hs(hidden, h, word, syn1, codes, points, code_lengths, node_slot, node_base, alpha,
+                grad, measure):
+    """Hierarchical softmax for "``hidden[h]`` predicts ``word``"; returns the loss (0 unless
+    ``measure``). Works on the thread's copies of ``word``'s path,
+    ``syn1[node_base + node_slot[node]]``, where :func:`_cache_path` or :func:`_cache_range`
+    made them. Node by node: batched as :func:`_predict_ns` is, it was slower with 2 threads
+    (docs/benchmarks.md)."""
     loss = 0.0
-    if hs:
-        for d in range(code_lengths[word]):
-            node = points[word, d]
-            slot = node_slot[node]
-            row = node if slot < 0 else node_base + slot
-            loss += _logistic_step(hidden, h, syn1, row, 1.0 - codes[word, d], alpha, grad,
-                                   compute_loss)
-    if negative > 0:
-        distinct = True
+    for d in range(code_lengths[word]):
+        node = points[word, d]
+        slot = node_slot[node]
+        row = node if slot < 0 else node_base + slot
+        loss += _logistic_step(hidden, h, syn1, row, 1.0 - codes[word, d], alpha, grad, measure)
+    return loss
+
+
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
+def _predict_ns(hidden, h, output, target_row, noise, noise_count, alpha, grad, dots, measure):
+    """Negative sampling for "``hidden[h]`` predicts" the word whose output row is
+    ``target_row`` (:func:`_out_row`); ``noise[:noise_count]`` are the output rows of the noise
+    words already drawn; ``dots``: float[>= negative + 1] scratch. Returns the loss (0 unless
+    ``measure``).
+
+    The target and distinct noise words are distinct output rows and the steps leave
+    ``hidden[h]`` alone, so all scores can be computed before any update: the same arithmetic
+    as step after step, but independent dot products the CPU overlaps (repeated noise words
+    take the step-by-step path).
+    """
+    loss = 0.0
+    distinct = True
+    for k in range(noise_count):
+        for other in range(k):
+            if noise[k] == noise[other]:
+                distinct = False
+    if distinct:
+        dots[0] = _dot(hidden, h, output, target_row, grad)
         for k in range(noise_count):
-            for other in range(k):
-                if noise[k] == noise[other]:
-                    distinct = False
-        if distinct:
-            dots[0] = _dot(hidden, h, output, target_row, grad)
-            for k in range(noise_count):
-                dots[k + 1] = _dot(hidden, h, output, noise[k], grad)
-            loss += _logistic_update(hidden, h, output, target_row, dots[0], 1.0, alpha, grad,
-                                     compute_loss)
-            for k in range(noise_count):
-                loss += _logistic_update(hidden, h, output, noise[k], dots[k + 1], 0.0, alpha,
-                                         grad, compute_loss)
-        else:
-            loss += _logistic_step(hidden, h, output, target_row, 1.0, alpha, grad,
-                                   compute_loss)
-            for k in range(noise_count):
-                loss += _logistic_step(hidden, h, output, noise[k], 0.0, alpha, grad,
-                                       compute_loss)
-    if softmax:
-        loss += _softmax_step(hidden, h, output, word, alpha, grad, scores, compute_loss)
+            dots[k + 1] = _dot(hidden, h, output, noise[k], grad)
+        loss += _logistic_update(hidden, h, output, target_row, dots[0], 1.0, alpha, grad,
+                                 measure)
+        for k in range(noise_count):
+            loss += _logistic_update(hidden, h, output, noise[k], dots[k + 1], 0.0, alpha, grad,
+                                     measure)
+    else:
+        loss += _logistic_step(hidden, h, output, target_row, 1.0, alpha, grad, measure)
+        for k in range(noise_count):
+            loss += _logistic_step(hidden, h, output, noise[k], 0.0, alpha, grad, measure)
     return loss
 
 
@@ -430,35 +432,63 @@ def _subsample(tokens, start, end, keep_probability, kept, state):
     return n, state
 
 
-@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
-def train_sg_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, codes, points,
-                   code_lengths, alias_probability, alias_index, hs, negative, softmax, window,
-                   alpha_start, alpha_end, seed, compute_loss, shared_negatives, kept, neu1e,
-                   noise, scores, node_slot, node_ids, node_base, node_capacity, hot, hot_base,
-                   stats):
-    """Skip-gram over one chunk of sentences; see the module docstring for the arrays.
+@njit(nogil=True, error_model="numpy", cache=True)
+def _check_chunk(chunk, state):
+    """Raise ``ValueError`` unless the chunk fits the thread's buffers (numba checks no
+    bounds)."""
+    if state.kept.shape[0] < chunk.tokens.shape[0] or state.stats.shape[0] < len(STATS):
+        raise ValueError("chunk longer than the thread's buffers: see training.kernel_inputs")
 
-    ``shared_negatives``: draw one set of noise words per centre word and use it for all of its
-    context words (Ji et al. 2016, pWord2Vec) instead of a fresh set per (centre, context) pair.
-    The output rows then stay in cache across the window; updates remain sequential SGD.
+
+@njit(nogil=True, error_model="numpy", cache=True, inline="always")
+def _count(stats, loss_sum, loss_squares, measured, predictions, kept_words):
+    """Add a chunk's counts to ``stats`` (:data:`STATS`)."""
+    stats[0] += loss_sum
+    stats[1] += loss_squares
+    stats[2] += measured
+    stats[3] += predictions
+    stats[4] += kept_words
+
+
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
+def train_sg_chunk(weights, tables, chunk, settings, state):
+    """Skip-gram over one chunk of sentences; see the module docstring for the arguments.
+
+    ``settings.shared_negatives``: draw one set of noise words per centre word and use it for
+    all of its context words (Ji et al. 2016, pWord2Vec) instead of a fresh set per (centre,
+    context) pair. The output rows then stay in cache across the window; updates remain
+    sequential SGD.
     """
+    syn0, syn1, output = weights.syn0, weights.syn1, weights.output
+    keep_probability, codes, points = tables.keep_probability, tables.codes, tables.points
+    code_lengths = tables.code_lengths
+    alias_probability, alias_index = tables.alias_probability, tables.alias_index
+    tokens, sentence_ends = chunk.tokens, chunk.sentence_ends
+    alpha_start, alpha_end, seed = chunk.alpha_start, chunk.alpha_end, chunk.seed
+    hs, negative, softmax, window = settings.hs, settings.negative, settings.softmax, settings.window
+    shared_negatives = settings.shared_negatives
+    exact_loss, loss_threshold = settings.exact_loss, settings.loss_threshold
+    kept, neu1e, noise, scores = state.kept, state.neu1e, state.noise, state.scores
+    node_slot, node_ids, node_base = state.node_slot, state.node_ids, state.node_base
+    node_capacity, hot, hot_base = state.node_capacity, state.hot, state.hot_base
+    _check_chunk(chunk, state)
     _check_node_cache(syn1, codes, hs, node_slot, node_ids, node_base, node_capacity)
     _check_hot(output, alias_probability, negative, hot, hot_base)
     hot = hot if negative > 0 else 0
     _load_hot(output, hot, hot_base)
     cached = 0  # inner nodes in the thread's cache
-    state = np.uint64(seed)
+    rng = np.uint64(seed)
     dots = np.empty(max(codes.shape[1], negative + 1), syn0.dtype)  # scores of one prediction
     total = max(tokens.shape[0], 1)
-    loss_sum, predictions, kept_words = 0.0, 0, 0
+    loss_sum, loss_squares, measured, predictions, kept_words = 0.0, 0.0, 0, 0, 0
     start = 0
     for s in range(sentence_ends.shape[0]):
         end = sentence_ends[s]
         alpha = alpha_start + (alpha_end - alpha_start) * (start / total)
-        n, state = _subsample(tokens, start, end, keep_probability, kept, state)
+        n, rng = _subsample(tokens, start, end, keep_probability, kept, rng)
         kept_words += n
         for i in range(n):
-            state, bits = rng_next(state)
+            rng, bits = rng_next(rng)
             reach = window - rng_below(bits, window)
             word = kept[i]
             target_row = _out_row(word, hot, hot_base)
@@ -467,51 +497,74 @@ def train_sg_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, 
                     cached = _flush_nodes(syn1, node_slot, node_ids, node_base, node_capacity,
                                           cached)
                 cached = _cache_path(syn1, word, points, code_lengths, node_slot, node_ids,
-                                     node_base, node_capacity, cached, 0)
+                                     node_base, node_capacity, cached)
             noise_count = 0
             if negative > 0 and shared_negatives:
-                noise_count, state = _draw_noise(word, negative, alias_probability, alias_index,
-                                                 noise, state, hot, hot_base)
+                noise_count, rng = _draw_noise(word, negative, alias_probability, alias_index,
+                                               noise, rng, hot, hot_base)
             for j in range(max(0, i - reach), min(n, i + reach + 1)):
                 if j == i:
                     continue
                 if negative > 0 and not shared_negatives:
-                    noise_count, state = _draw_noise(word, negative, alias_probability,
-                                                     alias_index, noise, state, hot, hot_base)
+                    noise_count, rng = _draw_noise(word, negative, alias_probability,
+                                                   alias_index, noise, rng, hot, hot_base)
                 context = kept[j]
                 for q in range(neu1e.shape[0]):
                     neu1e[q] = 0.0
-                loss = _predict(syn0, context, word, syn1, output, codes, points, code_lengths, hs,
-                                negative, noise, noise_count, softmax, alpha, neu1e, dots, scores,
-                                compute_loss, node_slot, node_base, target_row)
+                measure = _measured(seed, predictions, exact_loss, loss_threshold)
+                loss = 0.0
+                if hs:
+                    loss += _predict_hs(syn0, context, word, syn1, codes, points, code_lengths,
+                                        node_slot, node_base, alpha, neu1e, measure)
+                if negative > 0:
+                    loss += _predict_ns(syn0, context, output, target_row, noise, noise_count,
+                                        alpha, neu1e, dots, measure)
+                if softmax:
+                    loss += _softmax_step(syn0, context, output, word, alpha, neu1e, scores,
+                                          measure)
                 for q in range(neu1e.shape[0]):
                     syn0[context, q] += neu1e[q]
-                loss_sum += loss
+                if measure:
+                    loss_sum += loss
+                    loss_squares += loss * loss
+                    measured += 1
                 predictions += 1
         start = end
     _flush_nodes(syn1, node_slot, node_ids, node_base, node_capacity, cached)
     _flush_hot(output, hot, hot_base)
-    stats[0] += loss_sum
-    stats[1] += predictions
-    stats[2] += kept_words
+    _count(state.stats, loss_sum, loss_squares, measured, predictions, kept_words)
 
 
 @njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
-def train_cbow_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability, codes, points,
-                     code_lengths, alias_probability, alias_index, hs, negative, softmax, window,
-                     alpha_start, alpha_end, seed, compute_loss, cbow_mean, kept, neu1, neu1e,
-                     noise, scores, node_slot, node_ids, node_base, node_capacity, hot, hot_base,
-                     stats):
-    """CBOW over one chunk of sentences; see the module docstring for the arrays."""
+def train_cbow_chunk(weights, tables, chunk, settings, state):
+    """CBOW over one chunk of sentences; see the module docstring for the arguments.
+
+    ``settings.cbow_mean``: the hidden layer is the mean of the context vectors (else their
+    sum, whose gradient is divided by the context size as gensim does).
+    """
+    syn0, syn1, output = weights.syn0, weights.syn1, weights.output
+    keep_probability, codes, points = tables.keep_probability, tables.codes, tables.points
+    code_lengths = tables.code_lengths
+    alias_probability, alias_index = tables.alias_probability, tables.alias_index
+    tokens, sentence_ends = chunk.tokens, chunk.sentence_ends
+    alpha_start, alpha_end, seed = chunk.alpha_start, chunk.alpha_end, chunk.seed
+    hs, negative, softmax, window = settings.hs, settings.negative, settings.softmax, settings.window
+    cbow_mean = settings.cbow_mean
+    exact_loss, loss_threshold = settings.exact_loss, settings.loss_threshold
+    kept, neu1, neu1e = state.kept, state.neu1, state.neu1e
+    noise, scores = state.noise, state.scores
+    node_slot, node_ids, node_base = state.node_slot, state.node_ids, state.node_base
+    node_capacity, hot, hot_base = state.node_capacity, state.hot, state.hot_base
+    _check_chunk(chunk, state)
     _check_node_cache(syn1, codes, hs, node_slot, node_ids, node_base, node_capacity)
     _check_hot(output, alias_probability, negative, hot, hot_base)
     hot = hot if negative > 0 else 0
     _load_hot(output, hot, hot_base)
     cached = 0  # inner nodes in the thread's cache
-    state = np.uint64(seed)
+    rng = np.uint64(seed)
     dots = np.empty(max(codes.shape[1], negative + 1), syn0.dtype)  # scores of one prediction
     total = max(tokens.shape[0], 1)
-    loss_sum, predictions, kept_words = 0.0, 0, 0
+    loss_sum, loss_squares, measured, predictions, kept_words = 0.0, 0.0, 0, 0, 0
     size = syn0.shape[1]
     if hs and node_capacity > 0:  # copies of the nodes nearest the root for the whole chunk
         hot_from = max(node_slot.shape[0] - min(CBOW_HOT_NODES, node_capacity), 0)
@@ -521,10 +574,10 @@ def train_cbow_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability
     for s in range(sentence_ends.shape[0]):
         end = sentence_ends[s]
         alpha = alpha_start + (alpha_end - alpha_start) * (start / total)
-        n, state = _subsample(tokens, start, end, keep_probability, kept, state)
+        n, rng = _subsample(tokens, start, end, keep_probability, kept, rng)
         kept_words += n
         for i in range(n):
-            state, bits = rng_next(state)
+            rng, bits = rng_next(rng)
             reach = window - rng_below(bits, window)
             low, high = max(0, i - reach), min(n, i + reach + 1)
             count = high - low - 1
@@ -543,13 +596,21 @@ def train_cbow_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability
                     neu1[0, q] *= inverse
             for q in range(size):
                 neu1e[q] = 0.0
+            word = kept[i]
             noise_count = 0
             if negative > 0:
-                noise_count, state = _draw_noise(kept[i], negative, alias_probability,
-                                                 alias_index, noise, state, hot, hot_base)
-            loss = _predict(neu1, 0, kept[i], syn1, output, codes, points, code_lengths, hs,
-                            negative, noise, noise_count, softmax, alpha, neu1e, dots, scores,
-                            compute_loss, node_slot, node_base, _out_row(kept[i], hot, hot_base))
+                noise_count, rng = _draw_noise(word, negative, alias_probability, alias_index,
+                                               noise, rng, hot, hot_base)
+            measure = _measured(seed, predictions, exact_loss, loss_threshold)
+            loss = 0.0
+            if hs:
+                loss += _predict_hs(neu1, 0, word, syn1, codes, points, code_lengths, node_slot,
+                                    node_base, alpha, neu1e, measure)
+            if negative > 0:
+                loss += _predict_ns(neu1, 0, output, _out_row(word, hot, hot_base), noise,
+                                    noise_count, alpha, neu1e, dots, measure)
+            if softmax:
+                loss += _softmax_step(neu1, 0, output, word, alpha, neu1e, scores, measure)
             if not cbow_mean:  # gensim divides the error over the summed window vectors
                 inverse = cast_like(1.0 / count, neu1e)
                 for q in range(size):
@@ -559,11 +620,12 @@ def train_cbow_chunk(syn0, syn1, output, tokens, sentence_ends, keep_probability
                     context = kept[j]
                     for q in range(size):
                         syn0[context, q] += neu1e[q]
-            loss_sum += loss
+            if measure:
+                loss_sum += loss
+                loss_squares += loss * loss
+                measured += 1
             predictions += 1
         start = end
     _flush_nodes(syn1, node_slot, node_ids, node_base, node_capacity, cached)
     _flush_hot(output, hot, hot_base)
-    stats[0] += loss_sum
-    stats[1] += predictions
-    stats[2] += kept_words
+    _count(state.stats, loss_sum, loss_squares, measured, predictions, kept_words)

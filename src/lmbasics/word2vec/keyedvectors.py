@@ -76,7 +76,7 @@ class KeyedVectors:
         self.vectors = np.zeros((0, self.vector_size), dtype=dtype)
         self.counts = np.zeros(0, dtype=np.int64)  # corpus frequency per key (0 = unknown)
         self.norms: np.ndarray | None = None
-        self._reserved = int(count)
+        del count  # gensim's preallocated rows: here the vectors grow as keys are added
 
     # ------------------------------------------------------------------ building
     def _append(self, keys: Sequence[str], weights: np.ndarray, counts: Any = None) -> None:

@@ -1,7 +1,8 @@
 """Word2Vec: build the vocabulary, train with threads, report the loss, save and load.
 
-The driver around :mod:`.kernels`: it owns validation, scheduling, threads and progress, and
-hands the kernels only arrays and scalars. Training follows word2vec.c:
+The driver around :mod:`.kernels`: it owns validation, the schedule, progress and the loss
+history, and hands the kernels named tuples of arrays and scalars built by :mod:`.training`,
+whose epoch function runs the threads. Training follows word2vec.c:
 
 - the corpus is encoded once to int32 (:mod:`.vocab`) and cut at sentence ends into jobs of
   ``batch_words`` tokens; ``workers`` threads take jobs and run the ``nogil`` kernel on them,
@@ -10,11 +11,15 @@ hands the kernels only arrays and scalars. Training follows word2vec.c:
   position of each sentence in the whole run (not by wall-clock order of finished jobs), and
   every job's random generator is seeded from ``(seed, epoch, job)``: with ``workers=1`` a seeded
   run is bit-for-bit reproducible; with more workers only the Hogwild races differ;
-- the loss is the exact negative log-likelihood of every prediction made in an epoch, summed in
-  the kernels; ``loss_history`` holds the mean per prediction for each epoch. (gensim's
-  ``get_latest_training_loss`` is a float32 running sum of a table approximation across calls.)
+- the loss is the exact negative log-likelihood of a prediction, computed in the kernels for a
+  fixed pseudo-random sample of an epoch's predictions (``loss_sample``; the training draws do
+  not depend on it) or, with ``compute_loss=True``, for every one; ``loss_history`` holds the
+  mean per prediction for each epoch and ``loss_stderr_history`` its standard error (0 when
+  exact). (gensim's ``get_latest_training_loss`` is a float32 running sum of a table
+  approximation across calls, computed only with ``compute_loss=True``.)
 
-Not here: queries and files (:class:`.KeyedVectors`), corpus reading (:mod:`.corpus`).
+Not here: the kernels' arguments and the epoch loop (:mod:`.training`), queries and files
+(:class:`.KeyedVectors`), corpus reading (:mod:`.corpus`).
 """
 
 from __future__ import annotations
@@ -22,7 +27,6 @@ from __future__ import annotations
 import logging
 import numbers
 import os
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -33,7 +37,7 @@ from tqdm.auto import tqdm
 
 from lmbasics._util.errors import LmbasicsError
 from lmbasics._util.memory import release_free_memory
-from lmbasics.word2vec import kernels
+from lmbasics.word2vec import training
 from lmbasics.word2vec.config import SOFTMAX_MAX_VOCAB, Fixed, ReadOnly, Setting, Word2VecConfig
 from lmbasics.word2vec.corpus import LineSentence, check_sentences, iter_checked
 from lmbasics.word2vec.huffman import build_huffman_tree
@@ -53,16 +57,6 @@ from lmbasics.word2vec.vocab import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-def job_seed(seed: int, epoch: int, job: int) -> int:
-    """A nonzero 64-bit generator state for one job (splitmix64 of its coordinates)."""
-    x = (seed * 0x9E3779B97F4A7C15 + epoch * 0xBF58476D1CE4E5B9 + job * 0x94D049BB133111EB + 1)
-    x &= (1 << 64) - 1
-    for shift, multiplier in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
-        x = ((x ^ (x >> shift)) * multiplier) & ((1 << 64) - 1)
-    x ^= x >> 31
-    return x or 0x9E3779B97F4A7C15
 
 
 # gensim names lmbasics does not have, with the reason and what to use instead
@@ -152,6 +146,7 @@ class Word2Vec:
         self.syn1 = np.zeros((0, self.config.vector_size), np.float32)
         self.syn1neg = np.zeros((0, self.config.vector_size), np.float32)
         self.loss_history: list[float] = []
+        self.loss_stderr_history: list[float] = []
         self.training_stats: dict[str, float] = {}
         self._corpus_count = self._corpus_total_words = self._train_count = 0
         self._effective_min_count = self.config.min_count
@@ -380,37 +375,15 @@ class Word2Vec:
         vectors -= 1.0
         vectors /= size  # in place: no V x N temporaries (peak memory)
         self.wv = KeyedVectors.from_arrays(keys, vectors, counts)
-        # both output matrices are views of the first rows of buffers that hold the workers'
-        # copies of their hot rows after them (see _cache_workspace), allocated once here
-        rows = len(keys) if (config.negative or config.softmax) else 1
-        extra = kernels.hot_output_rows(rows, config.negative, config.workers)[1]
-        self.syn1neg = np.zeros((rows + extra, size), np.float32)[:rows]
         self._prepare_tables()
+        # both output matrices are views of the first rows of buffers that hold the workers'
+        # copies of their hot rows after them (training.copy_layout), allocated once here
+        rows = len(keys) if (config.negative or config.softmax) else 1
         nodes = max(len(keys) - 1, 1) if config.hs else 1
-        extra = kernels.node_cache_rows(nodes, self.codes.shape[1], config.workers)[1] if config.hs else 0
-        self.syn1 = np.zeros((nodes + extra, size), np.float32)[:nodes]
-
-    @staticmethod
-    def _cache_workspace(matrix: np.ndarray, extra: int) -> tuple[np.ndarray, np.ndarray]:
-        """``(buffer, matrix)``: a buffer whose first rows are ``matrix`` with at least ``extra``
-        rows after them for the workers' copies of its hot rows (``kernels._cache_path``,
-        ``kernels._load_hot``); the matrix returned is a view of it.
-
-        The model's ``syn1`` / ``syn1neg`` stay their ``(rows, N)`` matrices; the buffer behind
-        them is reallocated only if it has too few rows.
-        """
-        rows, size = matrix.shape
-        base = matrix.base
-        fits = (
-            isinstance(base, np.ndarray) and base.ndim == 2 and base.shape[1] == size
-            and base.dtype == matrix.dtype and base.flags.c_contiguous
-            and base.shape[0] >= rows + extra
-            and base.__array_interface__["data"][0] == matrix.__array_interface__["data"][0]
-        )
-        if not fits:
-            base = np.zeros((rows + extra, size), matrix.dtype)
-            base[:rows] = matrix
-        return base, base[:rows]
+        layout = training.copy_layout(nodes, rows, self.codes.shape[1], config.hs,
+                                      config.negative, config.workers)
+        self.syn1neg = np.zeros((layout.output_rows, size), np.float32)[:rows]
+        self.syn1 = np.zeros((layout.syn1_rows, size), np.float32)[:nodes]
 
     def _prepare_tables(self) -> None:
         counts = self.wv.counts
@@ -437,58 +410,32 @@ class Word2Vec:
             self.alias_index = np.zeros(1, np.int32)
 
     # ------------------------------------------------------------------ training
-    def _work_buffers(self, config: Word2VecConfig, longest: int, most_sentences: int,
-                      capacity: int, hot: int) -> list[dict[str, Any]]:
-        """One dict of work arrays per worker, allocated in the calling thread."""
-        vocab_size, size = self.wv.vectors.shape
-        nodes, dtype = len(self.syn1), self.wv.vectors.dtype
-        return [dict(
-            tokens=np.empty(longest, np.int32), ends=np.empty(most_sentences, np.int64),
-            kept=np.empty(longest, np.int32), neu1=np.empty((1, size), dtype),
-            neu1e=np.empty(size, dtype), noise=np.empty(max(config.negative, 1), np.int64),
-            scores=np.empty(vocab_size if config.softmax else 1, np.float64),
-            nodes=kernels.new_node_cache(nodes, capacity), node_base=nodes + 2 * capacity * slot,
-            hot_base=vocab_size + 2 * hot * slot,
-        ) for slot in range(config.workers)]
-
-    def _call_kernel(self, config: Word2VecConfig, work: dict[str, Any], syn1: np.ndarray,
-                     output: np.ndarray, tokens: np.ndarray, sentence_ends: np.ndarray,
-                     alphas: tuple[float, float], seed: int, capacity: int, hot: int,
-                     stats: np.ndarray, layers: tuple[bool, int, bool] | None = None) -> None:
-        """Run the Skip-gram or CBOW kernel on one chunk; ``layers``: ``(hs, negative,
-        softmax)``, the config's unless given."""
-        hs, negative, softmax = layers or (config.hs, config.negative, config.softmax)
-        common = (
-            self.wv.vectors, syn1, output, tokens, sentence_ends, self.keep_probability,
-            self.codes, self.points, self.code_lengths, self.alias_probability,
-            self.alias_index, bool(hs), int(negative), bool(softmax), int(config.window),
-            float(alphas[0]), float(alphas[1]), np.uint64(seed), bool(config.compute_loss),
-        )
-        if config.sg:
-            kernels.train_sg_chunk(
-                *common, bool(config.shared_negatives), work["kept"], work["neu1e"],
-                work["noise"], work["scores"], *work["nodes"], work["node_base"], capacity, hot,
-                work["hot_base"], stats)
-        else:
-            kernels.train_cbow_chunk(
-                *common, bool(config.cbow_mean), work["kept"], work["neu1"], work["neu1e"],
-                work["noise"], work["scores"], *work["nodes"], work["node_base"], capacity, hot,
-                work["hot_base"], stats)
+    def _kernel_inputs(self, config: Word2VecConfig, longest: int,
+                       words_per_epoch: int = 0) -> training.KernelInputs:
+        """The kernels' arguments for ``config`` (:func:`.training.kernel_inputs`); ``syn1`` and
+        ``syn1neg`` become views of buffers with room for the workers' copy rows."""
+        tables = training.Tables(self.keep_probability, self.codes, self.points,
+                                 self.code_lengths, self.alias_probability, self.alias_index)
+        weights = training.Weights(self.wv.vectors, self.syn1, self.syn1neg)
+        inputs = training.kernel_inputs(config, weights, tables, longest, words_per_epoch)
+        self.syn1, self.syn1neg = inputs.model_matrices()
+        return inputs
 
     def _load_kernel(self) -> None:
         """Have numba load (or compile) the kernel training will call, on an empty chunk.
 
-        Numba's first call of a kernel costs ~0.4 s even from its on-disk cache (it builds its
-        CPU target context); done here, at the end of :meth:`build_vocab`, it is not part of the
-        first epoch, and it runs in the main thread: in a worker thread its allocations would go
-        to that thread's own malloc arena (+9 MB peak RSS measured with 2 workers on
-        enwiki-17M). The arrays are the model's own, so the types are those training uses.
+        Numba's first call of a kernel costs a noticeable fraction of a second even from its
+        on-disk cache (it builds its CPU target context); done here, at the end of
+        :meth:`build_vocab`, it is not part of the first epoch, and it runs in the main thread:
+        in a worker thread its allocations would go to that thread's own malloc arena (peak
+        RSS; docs/benchmarks.md). The arrays are the model's own and the settings of the same
+        types, so the compiled signature is the one training uses.
         """
-        config = replace(self.config, workers=1)
-        work = self._work_buffers(config, 1, 1, 1, 0)[0]
-        self._call_kernel(config, work, self.syn1, self.syn1neg, work["tokens"][:0],
-                          work["ends"][:0], (0.0, 0.0), 1, 1, 0, np.zeros(3),
-                          layers=(False, 0, False))
+        inputs = self._kernel_inputs(replace(self.config, workers=1), 1)
+        settings = inputs.settings._replace(hs=False, negative=0, softmax=False)
+        state = inputs.threads[0]
+        chunk = training.Chunk(state.kept[:0], np.zeros(0, np.int64), 0.0, 0.0, np.uint64(1))
+        training.run_chunk(inputs._replace(settings=settings), chunk)
 
     def _show_progress(self) -> bool | None:
         return None if self.progress is None else bool(self.progress)
@@ -583,99 +530,39 @@ class Word2Vec:
 
     def _train(self, corpus: EncodedCorpus, config: Word2VecConfig, alpha0: float,
                alpha1: float, callbacks: list[Any]) -> tuple[int, int]:
-        chunks = corpus.plan_chunks(config.batch_words)
+        jobs = list(enumerate(corpus.plan_chunks(config.batch_words)))
+        longest = max((stop - start for _, (start, stop, _, _) in jobs), default=1)
+        inputs = self._kernel_inputs(config, longest, corpus.total_words)
+        measured = inputs.settings.exact_loss or inputs.settings.loss_threshold > 0
         total = max(corpus.total_words * config.epochs, 1)
-        longest = max((stop - start for start, stop, _, _ in chunks), default=1)
-        vocab_size = len(self.wv.vectors)
-        self.loss_history = []
+        self.loss_history, self.loss_stderr_history = [], []
         kept_total, started = 0, time.perf_counter()
         show = self._show_progress()
         bar = tqdm(total=corpus.total_words * config.epochs, unit=" words", unit_scale=True,
                    desc="training", disable=None if show is None else not show)
-        errors: list[BaseException] = []
-        lock = threading.Lock()
-        # Every buffer a worker needs is allocated here, in the main thread, and tokens are read
-        # into them with pread: a thread that calls malloc gets its own glibc arena, whose
-        # freed-but-kept pages measured ~6 MB of peak RSS per thread on enwiki-17M (and a
-        # memory-mapped sentence-ends file would add its 8 bytes per sentence to the RSS).
-        most_sentences = max((last - first for _, _, first, last in chunks), default=1)
-        nodes = len(self.syn1)
-        syn1, capacity = self.syn1, 1
-        if config.hs:
-            capacity, extra = kernels.node_cache_rows(nodes, self.codes.shape[1], config.workers)
-            syn1, self.syn1 = self._cache_workspace(self.syn1, extra)
-        output, hot = self.syn1neg, 0
-        if config.negative:
-            hot, extra = kernels.hot_output_rows(vocab_size, config.negative, config.workers)
-            output, self.syn1neg = self._cache_workspace(self.syn1neg, extra)
-        buffers = self._work_buffers(config, longest, most_sentences, capacity, hot)
         for callback in callbacks:
             if hasattr(callback, "on_train_begin"):
                 callback.on_train_begin(self)
-        descriptors = [os.open(path, os.O_RDONLY) for path in (corpus.tokens_path, corpus.ends_path)]
         try:
             for epoch in range(config.epochs):
                 for callback in callbacks:  # gensim's CallbackAny2Vec protocol
                     if hasattr(callback, "on_epoch_begin"):
                         callback.on_epoch_begin(self)
-                jobs = iter(enumerate(chunks))
-                stats = [np.zeros(3) for _ in range(config.workers)]
-
-                def worker(slot: int, epoch: int = epoch, jobs: Any = jobs,
-                           stats: list[np.ndarray] = stats) -> None:
-                    try:
-                        run_jobs(slot, epoch, jobs, stats)
-                    except BaseException as error:  # surface it in the main thread
-                        errors.append(error)
-
-                def run_jobs(slot: int, epoch: int, jobs: Any, stats: list[np.ndarray]) -> None:
-                    work = buffers[slot]
-                    while True:
-                        with lock:
-                            job = next(jobs, None)
-                            if job is None:
-                                return
-                            index, (start, stop, first, last) = job
-                            tokens = corpus.read_into(descriptors[0], start,
-                                                      work["tokens"][: stop - start])
-                            sentence_ends = corpus.read_into(descriptors[1], first,
-                                                             work["ends"][: last - first])
-                            sentence_ends -= start
-                        done = epoch * corpus.total_words
-                        a_start = alpha0 - (alpha0 - alpha1) * (done + start) / total
-                        a_end = alpha0 - (alpha0 - alpha1) * (done + stop) / total
-                        self._call_kernel(config, work, syn1, output, tokens, sentence_ends,
-                                          (a_start, a_end), job_seed(config.seed, epoch, index),
-                                          capacity, hot, stats[slot])
-                        with lock:
-                            bar.update(stop - start)
-
-                if config.workers == 1:
-                    worker(0)
-                else:
-                    threads = [threading.Thread(target=worker, args=(slot,), daemon=True)
-                               for slot in range(config.workers)]
-                    for thread in threads:
-                        thread.start()
-                    for thread in threads:
-                        thread.join()
-                if errors:
-                    raise errors[0]
-                epoch_stats = np.sum(stats, axis=0)
-                kept_total += int(epoch_stats[2])
-                mean_loss = float(epoch_stats[0] / max(epoch_stats[1], 1))
-                if config.compute_loss:
-                    self.loss_history.append(mean_loss)
-                    bar.set_postfix(epoch=epoch + 1, loss=f"{mean_loss:.4f}")
-                logger.info("epoch %d: %d kept words, mean loss %.4f", epoch + 1,
-                            int(epoch_stats[2]), mean_loss)
+                rate = training.LearningRate(alpha0, alpha1, total, epoch * corpus.total_words)
+                stats = training.train_epoch(inputs, corpus, jobs, epoch, rate, bar.update)
+                kept_total += stats.kept_words
+                if measured:
+                    self.loss_history.append(stats.mean_loss)
+                    self.loss_stderr_history.append(stats.loss_stderr)
+                    bar.set_postfix(epoch=epoch + 1, loss=f"{stats.mean_loss:.4f}")
+                logger.info("epoch %d: %d kept words, mean loss %.4f (standard error %.4f, %d of "
+                            "%d predictions)", epoch + 1, stats.kept_words, stats.mean_loss,
+                            stats.loss_stderr, stats.measured, stats.predictions)
                 for callback in callbacks:
                     if hasattr(callback, "on_epoch_end"):
                         callback.on_epoch_end(self)
         finally:
             bar.close()
-            for descriptor in descriptors:
-                os.close(descriptor)
         seconds = time.perf_counter() - started
         raw = corpus.total_words * config.epochs
         self.training_stats = {
@@ -686,7 +573,8 @@ class Word2Vec:
         return kept_total, raw
 
     def get_latest_training_loss(self) -> float:
-        """Mean loss per prediction in the last trained epoch (exact; see the module docstring)."""
+        """Mean loss per prediction in the last trained epoch (estimated from a sample unless
+        ``compute_loss``; see the module docstring); 0 if none was computed."""
         return self.loss_history[-1] if self.loss_history else 0.0
 
     # ------------------------------------------------------------------ the trained network

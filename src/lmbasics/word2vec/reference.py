@@ -42,6 +42,17 @@ class ReferenceRandom:
         return bucket if coin < probability[bucket] else int(alias[bucket])
 
 
+def measured(seed: int, prediction: int, exact: bool, threshold: int) -> bool:
+    """Whether the loss of a chunk's ``prediction``-th prediction is computed, as
+    :func:`.kernels._measured` decides (splitmix64's finaliser of ``(seed, prediction)``)."""
+    if exact:
+        return True
+    x = (seed + (prediction + 1) * 0x9E3779B97F4A7C15) & _MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return (x ^ (x >> 31)) < threshold
+
+
 def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -30.0, 30.0)))
 
@@ -90,11 +101,15 @@ def predict(h, word, model, alpha, grad, noise) -> float:
 
 def train_chunk(model: dict, tokens, sentence_ends, sg: bool, window: int, alpha_start: float,
                 alpha_end: float, seed: int, cbow_mean: bool = True,
-                shared_negatives: bool = False) -> tuple[float, int, int]:
-    """Train ``model`` (arrays updated in place) on one chunk; return (loss, predictions, kept)."""
+                shared_negatives: bool = False,
+                loss_threshold: int | None = None) -> tuple[float, float, int, int, int]:
+    """Train ``model`` (arrays updated in place) on one chunk; return the kernels' ``stats``:
+    ``(loss sum, sum of squared losses, measured predictions, predictions, kept words)``, the
+    loss over every prediction, or with ``loss_threshold`` over those :func:`measured` picks."""
     rng = ReferenceRandom(seed)
     syn0 = model["syn0"]
-    loss_sum, predictions, kept_words, start = 0.0, 0, 0, 0
+    losses: list[float] = []  # of every prediction, in order
+    kept_words, start = 0, 0
     for end in sentence_ends:
         alpha = alpha_start + (alpha_end - alpha_start) * (start / max(len(tokens), 1))
         kept = []
@@ -116,23 +131,24 @@ def train_chunk(model: dict, tokens, sentence_ends, sg: bool, window: int, alpha
                     if model["negative"] and not shared:
                         noise = draw_noise(word, model, rng)
                     grad = np.zeros(syn0.shape[1])
-                    loss_sum += predict(syn0[kept[j]].copy(), word, model, alpha, grad, noise)
+                    losses.append(predict(syn0[kept[j]].copy(), word, model, alpha, grad, noise))
                     syn0[kept[j]] += grad
-                    predictions += 1
             elif context:
                 noise = draw_noise(word, model, rng) if model["negative"] else []
                 h = syn0[[kept[j] for j in context]].sum(axis=0)
                 if cbow_mean:
                     h /= len(context)
                 grad = np.zeros(syn0.shape[1])
-                loss_sum += predict(h, word, model, alpha, grad, noise)
+                losses.append(predict(h, word, model, alpha, grad, noise))
                 if not cbow_mean:
                     grad /= len(context)
                 for j in context:
                     syn0[kept[j]] += grad
-                predictions += 1
         start = end
-    return loss_sum, predictions, kept_words
+    chosen = [loss for p, loss in enumerate(losses)
+              if measured(seed, p, loss_threshold is None, loss_threshold or 0)]
+    return (float(sum(chosen)), float(sum(x * x for x in chosen)), len(chosen), len(losses),
+            kept_words)
 
 
 def prediction_loss(h, word, model, noise_words=()) -> float:
@@ -161,7 +177,8 @@ def check_kernels(seed: int = 0) -> float:
     """
     import copy
 
-    from lmbasics.word2vec import kernels
+    from lmbasics.word2vec import training
+    from lmbasics.word2vec.config import Word2VecConfig
     from lmbasics.word2vec.huffman import build_huffman_tree
     from lmbasics.word2vec.sampling import build_alias_table, noise_distribution
     from lmbasics.word2vec.vocab import keep_probabilities
@@ -174,8 +191,8 @@ def check_kernels(seed: int = 0) -> float:
     tokens = rng.integers(-1, vocab_size, 80).astype(np.int32)
     ends = np.array([10, 11, 50, 80], np.int64)
     worst = 0.0
-    modes = [dict(hs=True, negative=0, softmax=False), dict(hs=False, negative=4, softmax=False),
-             dict(hs=False, negative=0, softmax=True)]
+    modes = [dict(hs=1, negative=0, softmax=0), dict(hs=0, negative=4, softmax=0),
+             dict(hs=0, negative=0, softmax=1)]
     for mode in modes:
         for sg, shared in ((True, False), (True, True), (False, False)):
             model = {
@@ -187,30 +204,19 @@ def check_kernels(seed: int = 0) -> float:
                 "alias_probability": table.probability, "alias_index": table.alias, **mode,
             }
             twin = copy.deepcopy(model)
-            args = (model["syn0"], model["syn1"], model["output"], tokens, ends,
-                    model["keep_probability"], tree.codes, tree.points, tree.code_lengths,
-                    table.probability, table.alias, mode["hs"], mode["negative"],
-                    mode["softmax"], 3, 0.05, 0.01, np.uint64(seed + 99), True)
-            work = (np.empty(len(tokens), np.int32),)
-            noise, scores, stats = np.empty(4, np.int64), np.empty(vocab_size), np.zeros(3)
-            # room for one Huffman path: the inner-node cache flushes all the time (as the first
-            # of two workers: one worker makes no copies)
-            nodes, width = len(model["syn1"]), tree.codes.shape[1]
-            syn1 = np.concatenate([model["syn1"], np.zeros((2 * width, size))])
-            cache = (*kernels.new_node_cache(nodes, width), nodes, width)
-            # half the words' output rows go through the thread's hot copies
-            hot = vocab_size // 2 if mode["negative"] else 0
-            output = np.concatenate([model["output"], np.zeros((2 * hot, size))])
-            cache = (*cache, hot, vocab_size)
-            args = (args[0], syn1, output, *args[3:])
-            if sg:
-                kernels.train_sg_chunk(*args, shared, *work, np.empty(size), noise, scores, *cache,
-                                       stats)
-            else:
-                kernels.train_cbow_chunk(*args, True, *work, np.empty((1, size)), np.empty(size),
-                                         noise, scores, *cache, stats)
-            model["syn1"][:] = syn1[:nodes]
-            model["output"][:] = output[:vocab_size]
+            config = Word2VecConfig(sg=int(sg), window=3, workers=2, shared_negatives=shared,
+                                    compute_loss=True, **mode)
+            tables = training.Tables(model["keep_probability"], tree.codes, tree.points,
+                                     tree.code_lengths, table.probability, table.alias)
+            # as the first of two workers (one worker makes no copies): room for one Huffman
+            # path, so the inner-node cache flushes all the time, and half the words' output
+            # rows go through the thread's hot copies
+            inputs = training.kernel_inputs(
+                config, training.Weights(model["syn0"], model["syn1"], model["output"]), tables,
+                len(tokens), node_cache=1, hot_rows=vocab_size // 2)
+            training.run_chunk(inputs, training.Chunk(tokens, ends, 0.05, 0.01,
+                                                      np.uint64(seed + 99)))
+            model["syn1"][:], model["output"][:] = inputs.model_matrices()
             train_chunk(twin, tokens, ends, sg, 3, 0.05, 0.01, seed + 99, True, shared)
             for name in ("syn0", "syn1", "output"):
                 worst = max(worst, float(np.abs(model[name] - twin[name]).max()))
