@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 from gensim.models.word2vec import LineSentence as GensimLineSentence
 from gensim.models.word2vec import PathLineSentences as GensimPathLineSentences
-from tests.word2vec.helpers import topic_corpus, zipf_corpus
 
 from lmbasics._util.errors import LmbasicsError
 from lmbasics.word2vec import KeyedVectors, LineSentence, PathLineSentences, Word2Vec, Word2VecConfig
 from lmbasics.word2vec.huffman import build_huffman_tree
 from lmbasics.word2vec.sampling import build_alias_table, noise_distribution
+from tests.word2vec.helpers import topic_corpus, zipf_corpus
 
 SMALL = dict(vector_size=12, min_count=1, workers=1, epochs=1, seed=3)
 

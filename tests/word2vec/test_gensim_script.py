@@ -13,9 +13,9 @@ import numbers
 import gensim.models
 import gensim.models.callbacks
 import pytest
-from tests.word2vec.helpers import topic_corpus
 
 import lmbasics
+from tests.word2vec.helpers import topic_corpus
 
 
 def _libraries():
