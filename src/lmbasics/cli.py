@@ -54,6 +54,7 @@ EXTRAS: dict[str, frozenset[str]] = {
     "agreement": frozenset({"spacy", "en_core_web_sm"}),
     "encoders": frozenset({"torch", "matplotlib", "sacrebleu"}),
     "activations": frozenset({"torch", "matplotlib", "sklearn"}),
+    "ray": frozenset({"ray"}),
 }
 
 EXIT_USAGE = 2

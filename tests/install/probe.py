@@ -12,7 +12,7 @@ import json
 import sys
 
 HEAVY = ("torch", "matplotlib", "sklearn", "fastapi", "uvicorn", "starlette", "numba", "numpy",
-         "scipy", "snownlp", "jieba", "spacy", "sacrebleu", "pandas")
+         "scipy", "snownlp", "jieba", "spacy", "sacrebleu", "pandas", "ray")
 
 
 class _Hide(importlib.abc.MetaPathFinder):

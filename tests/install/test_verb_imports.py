@@ -15,7 +15,7 @@ import pytest
 
 PROBE = Path(__file__).with_name("probe.py")
 OPTIONAL = ("torch", "matplotlib", "sklearn", "fastapi", "uvicorn", "snownlp", "jieba", "spacy",
-            "sacrebleu", "pandas")
+            "sacrebleu", "pandas", "ray")
 WORD2VEC_NEEDS = {"numba", "numpy", "scipy"}  # numba imports scipy itself
 
 
@@ -67,6 +67,14 @@ def test_word2vec_verbs_work_without_any_extra(workdir, argv):
     assert not set(report["loaded"]) - WORD2VEC_NEEDS, report
 
 
+def test_plain_train_never_imports_ray(workdir):
+    """With every package importable, training in one process still loads no cluster code."""
+    report, stderr = run(["train", "corpus.txt", "-o", "v4.txt", "--dim", "8", "--epochs", "1",
+                          "--min-count", "1", "--threads", "1"], workdir, hidden=())
+    assert report["code"] == 0, stderr
+    assert "ray" not in report["loaded"], report
+
+
 @pytest.mark.parametrize("argv, extra", [
     (["plot", "v.bin", "-o", "map.png"], "explore"),
     (["onehot", "v.bin", "w1", "w2", "-o", "onehot.png"], "explore"),
@@ -75,6 +83,7 @@ def test_word2vec_verbs_work_without_any_extra(workdir, argv):
     (["activations", "plot", "-o", "a.png"], "activations"),
     (["activations", "experiments", "--out", "act"], "activations"),
     (["encoders", "compare", "--axis", "speed", "--budget", "tiny", "--out", "enc"], "encoders"),
+    (["train", "corpus.txt", "-o", "v3.txt", "--ray", "auto", "--threads", "1"], "ray"),
 ])
 def test_a_verb_without_its_extra_names_it_in_one_line(workdir, argv, extra):
     report, stderr = run(argv, workdir)
@@ -97,6 +106,7 @@ def test_tsne_without_scikit_learn_names_the_explore_extra(workdir):
     ("serve", "fastapi", "web"),
     ("encoders", "torch.nn", "encoders"),       # the verb's extra wins for its own packages
     ("train", "jieba", "explore"),              # a verb without an extra
+    ("train", "ray", "ray"),
     ("train", "somepackage", None),             # unknown: name the package itself
 ])
 def test_missing_package_maps_to_the_extra_that_installs_it(verb, package, extra):

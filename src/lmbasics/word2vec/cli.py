@@ -72,12 +72,14 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _train(corpus: Any, settings: dict[str, Any], tokenizer: str = "whitespace") -> Any:
+def _train(corpus: Any, settings: dict[str, Any], tokenizer: str = "whitespace",
+           cluster: Any = None) -> Any:
     from lmbasics.word2vec.corpus import TokenizedText
     from lmbasics.word2vec.datasets import PeoplesDaily
     from lmbasics.word2vec.model import Word2Vec
 
-    model = Word2Vec(progress=None, **settings)  # bars on a terminal, none in logs
+    # bars on a terminal, none in logs
+    model = Word2Vec(progress=None, cluster=cluster, **settings)
     if isinstance(corpus, PeoplesDaily):
         model.build_vocab(corpus)
     elif tokenizer != "whitespace":
@@ -102,14 +104,21 @@ def cmd_train(args: argparse.Namespace) -> int:
     from lmbasics.word2vec.config import Word2VecConfig
 
     Word2VecConfig(**settings).validate()  # fail before reading the corpus
-    corpus = resolve_corpus(args.corpus)
-    model = _train(corpus, settings, args.tokenizer)
+    cluster = _cluster(args)
+    if cluster is not None:  # the workers read the files: a file, directory or glob each
+        model = _train(args.corpus, settings, cluster=cluster)
+    elif len(args.corpus) > 1:
+        raise LmbasicsError("one corpus (a file, a directory or a name) without --ray; several "
+                            "files are shards for a cluster")
+    else:
+        model = _train(resolve_corpus(args.corpus[0]), settings, args.tokenizer)
     model.wv.save_word2vec_format(output, binary=args.binary)
     if args.save_model:
         model.save(args.save_model)
     stats = model.training_stats
     resolved = {
-        "corpus": str(args.corpus), "output": str(output), "binary": args.binary,
+        "corpus": args.corpus[0] if len(args.corpus) == 1 else args.corpus,
+        "output": str(output), "binary": args.binary,
         **model.config.to_dict(), "alpha": model.config.resolved_alpha,
         "vocabulary": len(model.wv), "corpus_words": model.corpus_total_words,
         "invalid_utf8_lines": model.invalid_utf8_lines, "loss_per_epoch": model.loss_history,
@@ -117,6 +126,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         "training_seconds": round(stats["seconds"], 3),
         "words_per_second": round(stats["words_per_second"]),
     }
+    if cluster is not None:
+        resolved["cluster"] = {key: stats[key] for key in (
+            "cluster", "cluster_workers", "restarts", "synchronisations", "sync_bytes",
+            "sync_seconds", "worker_train_seconds")}
     atomic_write_text(str(output) + ".json", json.dumps(resolved, indent=2, ensure_ascii=False))
     if model.invalid_utf8_lines:
         print(f"warning: {model.invalid_utf8_lines} line(s) had invalid UTF-8 (replaced)")
@@ -126,6 +139,22 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"{model.get_latest_training_loss():.4f}); configuration in {output}.json"
     )
     return 0
+
+
+def _cluster(args: argparse.Namespace) -> Any:
+    """The Ray cluster of ``--ray`` (None without it); Ray is imported only here."""
+    if args.ray is None:
+        if args.workers_per_node is not None or args.sync_words is not None:
+            raise LmbasicsError("--workers-per-node and --sync-words need --ray")
+        return None
+    if args.tokenizer != "whitespace":
+        raise LmbasicsError("--tokenizer is not supported with --ray: segment the shards first")
+    from lmbasics.word2vec.model import Word2Vec
+
+    config = Word2Vec._distributed().ClusterConfig(address=args.ray)
+    config.workers_per_node = args.workers_per_node or config.workers_per_node
+    config.sync_words = args.sync_words or config.sync_words
+    return config.validate()
 
 
 def _load(path: str) -> Any:
@@ -215,13 +244,24 @@ def cmd_download(args: argparse.Namespace) -> int:
 def register(subparsers: Any) -> None:
     train = subparsers.add_parser("train", help="train word vectors on a corpus",
                                   description="Train word2vec on a text corpus.")
-    train.add_argument("corpus", help="text file, .gz, directory, or a name: text8, peoples-daily")
+    train.add_argument("corpus", nargs="+",
+                       help="text file, .gz, directory, or a name: text8, peoples-daily; with "
+                            "--ray, one or more files, directories or globs (a file per shard)")
     train.add_argument("-o", "--output", required=True, help="vectors file (word2vec format)")
     _add_training_flags(train)
     train.add_argument("--binary", action="store_true", help="write word2vec's binary format")
     train.add_argument("--tokenizer", choices=("whitespace", "jieba"), default="whitespace",
                        help="jieba: segment raw Chinese text on the way in")
     train.add_argument("--save-model", help="also save the full training state (.npz)")
+    train.add_argument("--ray", metavar="ADDRESS",
+                       help="train on a Ray cluster: auto (the one this machine joined), "
+                            "HOST:PORT (its head) or local (start one here); needs "
+                            "lmbasics[ray]")
+    train.add_argument("--workers-per-node", type=positive_int, default=None,
+                       help="--ray: workers per node, each with --threads threads (default 1)")
+    train.add_argument("--sync-words", type=positive_int, default=None,
+                       help="--ray: words each worker trains between synchronisations "
+                            "(default 1,000,000)")
     train.set_defaults(handler=cmd_train)
 
     similar = subparsers.add_parser("similar", help="nearest neighbours of a word")

@@ -30,6 +30,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -89,6 +90,13 @@ class Word2Vec:
     ``hs=0, negative=0``) selects the full-softmax textbook model. ``docs/gensim.md`` lists
     gensim's whole surface and what lmbasics does with each name.
 
+    ``cluster`` trains on a Ray cluster instead of this process's threads: an address
+    (``"auto"``, ``"HOST:PORT"``, ``"local"``) or a
+    :class:`~lmbasics.word2vec.distributed.ClusterConfig` (workers per node, words between
+    synchronisations); the corpus is then ``corpus_file``, one file per shard (a directory, a
+    glob or a list of files), ``workers`` is the threads of each cluster worker, and the result
+    is an ordinary model (:mod:`.distributed`; needs ``pip install 'lmbasics[ray]'``).
+
     Settings are attributes that write through to :attr:`config`, validated (``model.window = 3``
     takes effect at the next :meth:`train`); what the model computes (``corpus_count``, ...) is
     read-only. ``vector_size``, ``hs``, ``softmax`` and whether ``negative`` is on shape the
@@ -136,6 +144,7 @@ class Word2Vec:
         progress: bool | None = None,
         trim_rule: Callable[[str, int, int], int] | None = None,
         callbacks: Iterable[Any] = (),
+        cluster: Any = None,
         **settings: Any,
     ) -> None:
         for name in [name for name in settings if isinstance(vars(Word2Vec).get(name), Fixed)]:
@@ -155,6 +164,7 @@ class Word2Vec:
         self.invalid_utf8_lines = 0
         self._corpus: EncodedCorpus | None = None
         self._corpus_source: Any = None
+        self.cluster = cluster
         if sentences is not None and corpus_file is not None:
             raise LmbasicsError("pass either sentences or corpus_file, not both")
         if sentences is not None or corpus_file is not None:
@@ -178,6 +188,16 @@ class Word2Vec:
     @alpha.setter
     def alpha(self, value: float | None) -> None:
         self._set_setting("alpha", value)
+
+    @property
+    def cluster(self) -> Any:
+        """The Ray cluster this model counts and trains on (a
+        :class:`~lmbasics.word2vec.distributed.ClusterConfig`), or None: this process."""
+        return self._cluster
+
+    @cluster.setter
+    def cluster(self, value: Any) -> None:
+        self._cluster = None if value is None else self._distributed().ClusterConfig.resolve(value)
 
     @property
     def layer1_size(self) -> int:
@@ -230,6 +250,10 @@ class Word2Vec:
         """
         del progress_per
         self._apply_vocab_settings(kwargs)
+        if self.cluster is not None:
+            self._distributed().build_vocab(self, corpus_iterable, corpus_file, update,
+                                            keep_raw_vocab, trim_rule)
+            return
         source = self._sentences(corpus_iterable, corpus_file)
         words, counts, corpus = scan_corpus(source, progress=self._show_progress())
         if isinstance(source, LineSentence):
@@ -475,7 +499,9 @@ class Word2Vec:
             raise LmbasicsError("build the vocabulary first (build_vocab) or pass a corpus")
         corpus = self._corpus
         source = corpus_iterable if corpus_iterable is not None else corpus_file
-        if source is not None and source is not self._corpus_source:
+        if self.cluster is not None:
+            corpus = self._distributed().training_shards(self, corpus_iterable, corpus_file)
+        elif source is not None and source is not self._corpus_source:
             sentences = self._sentences(corpus_iterable, corpus_file)
             corpus = encode_corpus(sentences, self.wv.key_to_index, self._show_progress())
             self._set_corpus(corpus, source)
@@ -489,13 +515,26 @@ class Word2Vec:
         self._check_state()
         config = replace(self.config)
         callbacks = list(callbacks)
-        result = self._train(corpus, config, config.resolved_alpha, config.min_alpha, callbacks)
+        run = self._train if self.cluster is None else partial(self._distributed().train, self)
+        result = run(corpus, config, config.resolved_alpha, config.min_alpha, callbacks)
         self._train_count += 1
         self._total_train_time += float(self.training_stats.get("seconds", 0.0))
         for callback in callbacks:
             if hasattr(callback, "on_train_end"):
                 callback.on_train_end(self)
         return result
+
+    @staticmethod
+    def _distributed() -> Any:
+        """:mod:`.distributed` (imports Ray: only for a model given a ``cluster``)."""
+        try:
+            from lmbasics.word2vec import distributed
+        except ModuleNotFoundError as error:
+            if error.name != "ray":
+                raise
+            raise LmbasicsError("training on a cluster needs Ray, which is not installed: "
+                                "pip install 'lmbasics[ray]'") from None
+        return distributed
 
     def _check_state(self) -> None:
         """The kernels do not check bounds: before training, every array must fit the vocabulary

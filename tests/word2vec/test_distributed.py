@@ -1,0 +1,119 @@
+"""word2vec on a local Ray cluster (2 CPUs): counting, training in rounds, a worker that dies.
+
+One cluster for the module (starting Ray takes seconds); each run starts its own workers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lmbasics
+from lmbasics._util.errors import LmbasicsError
+from lmbasics.cli import main
+from lmbasics.word2vec import Word2Vec
+from tests.word2vec.test_shards import write_shards
+
+ray = pytest.importorskip("ray")
+distributed = pytest.importorskip("lmbasics.word2vec.distributed")
+
+SETTINGS = dict(vector_size=12, min_count=2, workers=1, epochs=2, seed=7, sg=1, batch_words=400,
+                progress=False)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    # the workers import this lmbasics, whatever directory Ray starts them in
+    source = str(Path(lmbasics.__file__).resolve().parents[1])
+    path = os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")]))
+    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=80 * 2**20,
+             log_to_driver=False, runtime_env={"env_vars": {"PYTHONPATH": path}})
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return write_shards(tmp_path_factory.mktemp("shards") / "corpus", pieces=3, sentences=300)
+
+
+def _weights(model):
+    return [model.wv.vectors, model.syn1neg]
+
+
+def test_counting_on_the_cluster_is_counting_in_one_process(cluster, corpus):
+    """One task per shard, merged: the same words, counts, order and totals as one scan."""
+    single = Word2Vec(min_count=3, progress=False)
+    single.build_vocab(corpus_file=corpus[0].parent, keep_raw_vocab=True)
+    model = Word2Vec(min_count=3, progress=False, cluster="auto")
+    model.build_vocab(corpus_file=str(corpus[0].parent / "part*.txt"), keep_raw_vocab=True)
+    assert model.wv.index_to_key == single.wv.index_to_key
+    assert np.array_equal(model.wv.counts, single.wv.counts)
+    assert list(model.raw_vocab.items()) == list(single.raw_vocab.items())  # first-seen order
+    assert (model.corpus_total_words, model.corpus_count) == (
+        single.corpus_total_words, single.corpus_count)
+    assert np.array_equal(model.wv.vectors, single.wv.vectors)  # the same initial weights
+
+
+def test_one_worker_is_one_process_bit_for_bit(cluster, corpus):
+    """Rounds, seeds and the cluster's learning rates reproduce a single-threaded run."""
+    single = Word2Vec(corpus_file=corpus[0], **SETTINGS)
+    config = distributed.ClusterConfig(sync_words=1500)
+    model = Word2Vec(corpus_file=corpus[0], cluster=config, **SETTINGS)
+    assert model.training_stats["synchronisations"] > 2 * SETTINGS["epochs"]
+    for ours, theirs in zip(_weights(model), _weights(single)):
+        assert np.array_equal(ours, theirs)
+    assert model.loss_history == single.loss_history
+
+
+def test_a_worker_that_dies_is_restarted_and_changes_nothing(cluster, corpus):
+    """Two workers; in the second epoch one's process exits mid-round. Ray restarts it, it
+    trains the round again from the last synchronised weights: the run ends with every shard
+    trained once per epoch and with the numbers of a run where nothing failed."""
+    config = distributed.ClusterConfig(workers_per_node=2, sync_words=2000)
+    runs = []
+    for fail_after in (None, {0: 14}):  # worker 0 trains 2 shards, 10 jobs an epoch
+        model = Word2Vec(cluster=config, **SETTINGS)
+        model.build_vocab(corpus_file=corpus[0].parent)
+        files = distributed.training_shards(model, None, None)
+        distributed.train(model, files, model.config, model.alpha, model.min_alpha, [],
+                          fail_after=fail_after)
+        runs.append(model)
+    clean, failed = runs
+    assert clean.training_stats["restarts"] == 0 and failed.training_stats["restarts"] == 1
+    for model in runs:
+        assert model.training_stats["cluster_workers"] == 2
+        assert model.training_stats["raw_words"] == model.corpus_total_words * SETTINGS["epochs"]
+    for ours, theirs in zip(_weights(failed), _weights(clean)):
+        assert np.array_equal(ours, theirs)
+    assert failed.loss_history == clean.loss_history
+
+
+def test_cli_trains_on_the_cluster_and_saves_as_usual(cluster, corpus, tmp_path, capsys):
+    output = tmp_path / "vectors.txt"
+    code = main(["train", *map(str, corpus), "-o", str(output), "--ray", "auto",
+                 "--workers-per-node", "2", "--threads", "1", "--dim", "8", "--epochs", "1",
+                 "--min-count", "2", "--sync-words", "3000", "--save-model",
+                 str(tmp_path / "model.npz")])
+    assert code == 0, capsys.readouterr().err
+    resolved = json.loads(Path(str(output) + ".json").read_text())
+    assert resolved["cluster"]["cluster_workers"] == 2
+    assert resolved["cluster"]["sync_bytes"] > 0 and resolved["cluster"]["synchronisations"] >= 1
+    model = Word2Vec.load(tmp_path / "model.npz")
+    assert model.cluster is None and len(model.wv) == resolved["vocabulary"]
+
+
+def test_bad_cluster_settings_are_one_clear_error(cluster, corpus):
+    with pytest.raises(LmbasicsError, match="sync_words"):
+        Word2Vec(cluster=distributed.ClusterConfig(sync_words=0))
+    model = Word2Vec(cluster="auto", **SETTINGS)
+    with pytest.raises(LmbasicsError, match="corpus files"):
+        model.build_vocab([["a", "b"]])
+    model.workers = 3  # 3 threads a worker on a 2-CPU cluster
+    model.build_vocab(corpus_file=corpus[0])
+    with pytest.raises(LmbasicsError, match="fewer than workers_per_node x workers"):
+        model.train()
