@@ -70,41 +70,35 @@ def test_one_worker_is_one_process_bit_for_bit(cluster, corpus):
     assert model.loss_history == single.loss_history
 
 
-def test_a_worker_that_dies_is_restarted_and_changes_nothing(cluster, corpus):
-    """Two workers; in the second epoch one's process exits mid-round. Ray restarts it, it
-    trains the round again from the last synchronised weights: the run ends with every shard
-    trained once per epoch and with the numbers of a run where nothing failed."""
+def test_a_worker_that_dies_is_restarted_and_changes_nothing(cluster, corpus, tmp_path, capsys):
+    """Two workers, trained once from the CLI and once with each worker's process exiting in
+    the second epoch (after a job, before it returns its round). Ray restarts it and it
+    trains the round again from the last synchronised weights: every shard is trained once per
+    epoch and the numbers are those of the run where nothing failed."""
+    output = tmp_path / "vectors.txt"
+    code = main(["train", *map(str, corpus), "-o", str(output), "--ray", "auto",
+                 "--workers-per-node", "2", "--threads", "1", "--dim", "12", "--epochs", "2",
+                 "--min-count", "2", "--seed", "7", "--sync-words", "2000",
+                 "--save-model", str(tmp_path / "model.npz")])
+    assert code == 0, capsys.readouterr().err
+    resolved = json.loads(Path(str(output) + ".json").read_text())
+    assert resolved["cluster"]["cluster_workers"] == 2 and resolved["cluster"]["restarts"] == 0
+    assert resolved["cluster"]["sync_bytes"] > 0 and resolved["cluster"]["synchronisations"] >= 8
+    clean = Word2Vec.load(tmp_path / "model.npz")
+    assert clean.cluster is None and len(clean.wv) == resolved["vocabulary"]
+
     config = distributed.ClusterConfig(workers_per_node=2, sync_words=2000)
-    runs = []
-    for fail_after in (None, {0: 14}):  # worker 0 trains 2 shards, 10 jobs an epoch
-        model = Word2Vec(cluster=config, **SETTINGS)
-        model.build_vocab(corpus_file=corpus[0].parent)
-        files = distributed.training_shards(model, None, None)
-        distributed.train(model, files, model.config, model.alpha, model.min_alpha, [],
-                          fail_after=fail_after)
-        runs.append(model)
-    clean, failed = runs
-    assert clean.training_stats["restarts"] == 0 and failed.training_stats["restarts"] == 1
-    for model in runs:
-        assert model.training_stats["cluster_workers"] == 2
-        assert model.training_stats["raw_words"] == model.corpus_total_words * SETTINGS["epochs"]
+    failed = Word2Vec(cluster=config, vector_size=12, min_count=2, epochs=2, seed=7, sg=1,
+                      workers=1, progress=False)
+    failed.build_vocab(corpus_file=corpus)
+    files = distributed.training_shards(failed, None, None)
+    distributed.train(failed, files, failed.config, failed.alpha, failed.min_alpha, [],
+                      fail_after={0: 2, 1: 3})  # a job a shard; worker 1 trains 2 shards
+    assert failed.training_stats["restarts"] == 2
+    assert failed.training_stats["raw_words"] == failed.corpus_total_words * 2
     for ours, theirs in zip(_weights(failed), _weights(clean)):
         assert np.array_equal(ours, theirs)
     assert failed.loss_history == clean.loss_history
-
-
-def test_cli_trains_on_the_cluster_and_saves_as_usual(cluster, corpus, tmp_path, capsys):
-    output = tmp_path / "vectors.txt"
-    code = main(["train", *map(str, corpus), "-o", str(output), "--ray", "auto",
-                 "--workers-per-node", "2", "--threads", "1", "--dim", "8", "--epochs", "1",
-                 "--min-count", "2", "--sync-words", "3000", "--save-model",
-                 str(tmp_path / "model.npz")])
-    assert code == 0, capsys.readouterr().err
-    resolved = json.loads(Path(str(output) + ".json").read_text())
-    assert resolved["cluster"]["cluster_workers"] == 2
-    assert resolved["cluster"]["sync_bytes"] > 0 and resolved["cluster"]["synchronisations"] >= 1
-    model = Word2Vec.load(tmp_path / "model.npz")
-    assert model.cluster is None and len(model.wv) == resolved["vocabulary"]
 
 
 def test_bad_cluster_settings_are_one_clear_error(cluster, corpus):
@@ -117,3 +111,10 @@ def test_bad_cluster_settings_are_one_clear_error(cluster, corpus):
     model.build_vocab(corpus_file=corpus[0])
     with pytest.raises(LmbasicsError, match="fewer than workers_per_node x workers"):
         model.train()
+
+
+def test_default_synchronisation_interval():
+    """Eight rounds an epoch, capped at a million words a worker."""
+    assert distributed.default_sync_words(8_000_000, 2) == 500_000
+    assert distributed.default_sync_words(170_000_000, 2) == 1_000_000
+    assert distributed.default_sync_words(5, 4) == 1

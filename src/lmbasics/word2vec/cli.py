@@ -128,7 +128,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     }
     if cluster is not None:
         resolved["cluster"] = {key: stats[key] for key in (
-            "cluster", "cluster_workers", "restarts", "synchronisations", "sync_bytes",
+            "cluster", "cluster_workers", "restarts", "synchronisations", "sync_words", "sync_bytes",
             "sync_seconds", "worker_train_seconds")}
     atomic_write_text(str(output) + ".json", json.dumps(resolved, indent=2, ensure_ascii=False))
     if model.invalid_utf8_lines:
@@ -261,7 +261,7 @@ def register(subparsers: Any) -> None:
                        help="--ray: workers per node, each with --threads threads (default 1)")
     train.add_argument("--sync-words", type=positive_int, default=None,
                        help="--ray: words each worker trains between synchronisations "
-                            "(default 1,000,000)")
+                            "(default: an eighth of its share of an epoch, at most 1,000,000)")
     train.set_defaults(handler=cmd_train)
 
     similar = subparsers.add_parser("similar", help="nearest neighbours of a word")

@@ -53,6 +53,9 @@ from lmbasics.word2vec.config import Word2VecConfig
 
 logger = logging.getLogger(__name__)
 
+ROUNDS_PER_EPOCH = 8  # the default synchronisation interval: at least this many rounds an epoch
+MAX_SYNC_WORDS = 1_000_000  # and at most this many words a worker between synchronisations
+
 
 @dataclass
 class ClusterConfig:
@@ -63,8 +66,9 @@ class ClusterConfig:
     # already called ray.init uses that cluster.
     address: str = "auto"
     workers_per_node: int = 1  # Ray actors per node, each with Word2Vec.workers threads
-    # words each worker trains between synchronisations (docs/scaling.md: the cost of one)
-    sync_words: int = 1_000_000
+    # words each worker trains between synchronisations; None: an eighth of its share of an
+    # epoch, at most 1,000,000 (docs/scaling.md: the cost of a synchronisation, staleness)
+    sync_words: int | None = None
     combine: str = "sum"  # the workers' changes summed ("sum") or their copies averaged ("mean")
     max_restarts: int = 3  # times each worker is restarted after dying before the run fails
 
@@ -79,6 +83,8 @@ class ClusterConfig:
     def validate(self) -> ClusterConfig:
         for name in ("workers_per_node", "sync_words"):
             value = getattr(self, name)
+            if name == "sync_words" and value is None:
+                continue
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise LmbasicsError(f"{name} must be an integer >= 1, got {value!r}")
         if isinstance(self.max_restarts, bool) or not isinstance(self.max_restarts, int) or (
@@ -157,6 +163,13 @@ def training_shards(model: Any, corpus_iterable: Any, corpus_file: Any) -> tuple
             raise LmbasicsError("no corpus to train on: pass corpus_file")
         return model._corpus_source
     return tuple(_shards(corpus_iterable, corpus_file))
+
+
+def default_sync_words(words_per_epoch: int, workers: int) -> int:
+    """Words a worker trains between synchronisations when not set: eight rounds an epoch
+    (staler copies cost accuracy: docs/scaling.md), at most 1,000,000 words (a longer round
+    makes the cost of a synchronisation smaller, not the copies fresher)."""
+    return max(1, min(MAX_SYNC_WORDS, words_per_epoch // (ROUNDS_PER_EPOCH * max(workers, 1))))
 
 
 class _Worker(sharding.ShardTrainer):
@@ -238,7 +251,10 @@ class _Run:
             described.update(found)
         self.plans = [described[shard][2] for shard in range(len(files))]
         self.words_per_epoch = sum(described[shard][0] for shard in range(len(files)))
-        self.sync = {"synchronisations": 0, "sync_seconds": 0.0, "train_seconds": 0.0}
+        self.sync_words = self.cluster.sync_words or default_sync_words(self.words_per_epoch,
+                                                                        count)
+        self.sync = dict.fromkeys(("synchronisations", "sync_seconds", "train_seconds",
+                                   "put_seconds", "combine_seconds", "load_seconds"), 0.0)
 
     def _each(self, call: Any) -> list[Any]:
         """``call(worker)`` on every worker, gathered. A worker whose process died is called
@@ -275,22 +291,31 @@ class _Run:
             self.lives[worker] = life
             self.restarts[worker] += 1
 
-    def train_round(self, round_: sharding.Round, weights: Any, rate: training.LearningRate,
+    def train_round(self, round_: sharding.Round, rate: training.LearningRate,
                     matrices: tuple[np.ndarray, ...]) -> np.ndarray:
-        """Train one round and combine the copies into ``matrices``; the round's counts."""
+        """Train one round from ``matrices`` (the synchronised weights) and combine the workers'
+        copies into them; the round's counts. Times what the synchronisation costs."""
         started = time.perf_counter()
+        weights = ray.put(matrices)
+        put = time.perf_counter()
         cluster_words = sum(round_.words)
         results: list[sharding.RoundResult] = self._each(
             lambda w: self.actors[w].train_round.remote(
                 weights, round_.epoch, round_.parts[w], rate, round_.base, cluster_words,
                 round_.words[w], self.words_per_epoch))
+        gathered = time.perf_counter()
         for index, matrix in enumerate(matrices):
             sharding.combine(matrix, [result.weights[index] for result in results],
                              self.cluster.combine)
+        finished = time.perf_counter()
         compute = max(result.train_seconds for result in results)
-        self.sync["synchronisations"] += 1
-        self.sync["train_seconds"] += compute
-        self.sync["sync_seconds"] += time.perf_counter() - started - compute
+        cost = self.sync
+        cost["synchronisations"] += 1
+        cost["train_seconds"] += compute
+        cost["sync_seconds"] += finished - started - compute
+        cost["put_seconds"] += put - started
+        cost["combine_seconds"] += finished - gathered
+        cost["load_seconds"] += max(result.load_seconds for result in results)
         return np.sum([result.stats for result in results], axis=0)
 
     def close(self) -> None:
@@ -334,9 +359,8 @@ def _train_epochs(model: Any, run: _Run, config: Word2VecConfig, alpha0: float, 
                 if hasattr(callback, "on_epoch_begin"):
                     callback.on_epoch_begin(model)
             counts = np.zeros(5)
-            for round_ in sharding.plan_rounds(run.plans, run.assignment, run.cluster.sync_words,
-                                               epoch):
-                counts += run.train_round(round_, ray.put(matrices), rate, matrices)
+            for round_ in sharding.plan_rounds(run.plans, run.assignment, run.sync_words, epoch):
+                counts += run.train_round(round_, rate, matrices)
                 raw += sum(round_.words)
                 bar.update(sum(round_.words))
             stats = training.EpochStats.from_arrays([counts])
@@ -352,14 +376,18 @@ def _train_epochs(model: Any, run: _Run, config: Word2VecConfig, alpha0: float, 
         bar.close()
     seconds = time.perf_counter() - started
     sync = run.sync
+    syncs = sync["synchronisations"]
     model.training_stats = {
         "seconds": seconds, "raw_words": raw, "kept_words": kept,
         "words_per_second": raw / seconds if seconds > 0 else float("inf"),
         "cluster_workers": len(run.actors), "restarts": sum(run.restarts),
-        "synchronisations": sync["synchronisations"],
+        "synchronisations": int(syncs), "sync_words": run.sync_words,
+        # per synchronisation: each worker receives the weights and returns its copy
         "sync_bytes": 2 * len(run.actors) * sum(matrix.nbytes for matrix in matrices),
-        "sync_seconds": sync["sync_seconds"] / max(sync["synchronisations"], 1),
-        "worker_train_seconds": sync["train_seconds"],
+        "sync_seconds": sync["sync_seconds"] / max(syncs, 1),  # the round's time not training
+        **{f"sync_{part}_seconds": sync[f"{part}_seconds"] / max(syncs, 1)
+           for part in ("put", "combine", "load")},
+        "worker_train_seconds": sync["train_seconds"],  # the slowest worker's, summed
         "cluster": asdict(run.cluster),
     }
     model.wv.norms = None

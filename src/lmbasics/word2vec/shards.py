@@ -30,6 +30,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -237,6 +238,19 @@ class ShardTrainer:
                       for shard, corpus in self.corpora.items()}
         self.after_job = after_job
         self.inputs: training.KernelInputs | None = None
+        self._load_kernel()
+
+    def _load_kernel(self) -> None:
+        """Have numba load the kernel now rather than in the first round (as
+        :meth:`.Word2Vec._load_kernel` does in build_vocab): an empty chunk, the same types."""
+        row = np.zeros((1, self.config.vector_size), np.float32)
+        inputs = training.kernel_inputs(replace(self.config, workers=1),
+                                        training.Weights(row, row.copy(), row.copy()),
+                                        self.tables, 1)
+        settings = inputs.settings._replace(hs=False, negative=0, softmax=False)
+        state = inputs.threads[0]
+        chunk = training.Chunk(state.kept[:0], np.zeros(0, np.int64), 0.0, 0.0, np.uint64(1))
+        training.run_chunk(inputs._replace(settings=settings), chunk)
 
     def describe(self) -> dict[int, tuple[int, int, list[training.ChunkPlan]]]:
         """Per shard: its tokens, its sentences and its jobs."""
