@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 import lmbasics
 from lmbasics._util.errors import LmbasicsError
 from lmbasics.cli import main
-from lmbasics.word2vec import Word2Vec
+from lmbasics.word2vec import Word2Vec, shards
 from tests.word2vec.test_shards import write_shards
 
 ray = pytest.importorskip("ray")
@@ -71,8 +72,8 @@ def test_one_worker_is_one_process_bit_for_bit(cluster, corpus):
 
 
 def test_a_worker_that_dies_is_restarted_and_changes_nothing(cluster, corpus, tmp_path, capsys):
-    """Two workers, trained once from the CLI and once with each worker's process exiting in
-    the second epoch (after a job, before it returns its round). Ray restarts it and it
+    """Two workers, trained once from the CLI and once with a worker's process exiting in the
+    second epoch (after a job, before it returns its round). Ray restarts it and it
     trains the round again from the last synchronised weights: every shard is trained once per
     epoch and the numbers are those of the run where nothing failed."""
     output = tmp_path / "vectors.txt"
@@ -92,9 +93,12 @@ def test_a_worker_that_dies_is_restarted_and_changes_nothing(cluster, corpus, tm
                       workers=1, progress=False)
     failed.build_vocab(corpus_file=corpus)
     files = distributed.training_shards(failed, None, None)
+    # a job a shard (3,600 words); the worker with two shards dies after its third job
+    two = next(worker for worker, mine in enumerate(
+        shards.assign_shards([path.stat().st_size for path in files], 2)) if len(mine) == 2)
     distributed.train(failed, files, failed.config, failed.alpha, failed.min_alpha, [],
-                      fail_after={0: 2, 1: 3})  # a job a shard; worker 1 trains 2 shards
-    assert failed.training_stats["restarts"] == 2
+                      fail_after={two: 3})
+    assert failed.training_stats["restarts"] == 1
     assert failed.training_stats["raw_words"] == failed.corpus_total_words * 2
     for ours, theirs in zip(_weights(failed), _weights(clean)):
         assert np.array_equal(ours, theirs)
@@ -110,6 +114,16 @@ def test_bad_cluster_settings_are_one_clear_error(cluster, corpus):
     model.workers = 3  # 3 threads a worker on a 2-CPU cluster
     model.build_vocab(corpus_file=corpus[0])
     with pytest.raises(LmbasicsError, match="fewer than workers_per_node x workers"):
+        model.train()
+
+
+def test_a_shard_gone_before_training_is_one_clear_error(cluster, corpus, tmp_path):
+    shard = tmp_path / "shard.txt"
+    shutil.copy(corpus[0], shard)
+    model = Word2Vec(cluster="auto", **SETTINGS)
+    model.build_vocab(corpus_file=shard)
+    shard.unlink()
+    with pytest.raises(LmbasicsError, match=r"could not start: corpus not found: .*shard\.txt"):
         model.train()
 
 

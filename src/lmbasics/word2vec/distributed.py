@@ -267,14 +267,20 @@ class _Run:
         for retried in range(_RETRIES):
             try:
                 result = _get(ref)
-            except ray.exceptions.ActorDiedError as error:
-                died += 1  # the call that was in flight, or the restarts are spent
-                if died > 1:
-                    raise LmbasicsError(
-                        f"worker {worker} died and cannot be restarted (max_restarts="
-                        f"{self.cluster.max_restarts}): {str(error).splitlines()[0]}") from None
-            except ray.exceptions.RayActorError:  # died, or being restarted
-                time.sleep(0.5)
+            except ray.exceptions.RayActorError as error:
+                if error.actor_init_failed:  # reading its shards failed: no restart helps
+                    lines = [line for line in str(error).splitlines() if line.strip()]
+                    raise LmbasicsError(f"worker {worker} could not start: "
+                                        f"{lines[-1].split(': ', 1)[-1]}") from None
+                if isinstance(error, ray.exceptions.ActorDiedError):
+                    died += 1  # the call that was in flight, or the restarts are spent
+                    if died > 1:
+                        raise LmbasicsError(
+                            f"worker {worker} died and cannot be restarted (max_restarts="
+                            f"{self.cluster.max_restarts}): {str(error).splitlines()[0]}"
+                        ) from None
+                else:
+                    time.sleep(0.5)  # being restarted: call it again
             else:
                 if retried:
                     self._count_restarts(worker)
