@@ -298,9 +298,10 @@ class _Run:
             self.restarts[worker] += 1
 
     def train_round(self, round_: sharding.Round, rate: training.LearningRate,
-                    matrices: tuple[np.ndarray, ...]) -> np.ndarray:
+                    matrices: tuple[np.ndarray, ...]) -> tuple[np.ndarray, int]:
         """Train one round from ``matrices`` (the synchronised weights) and combine the workers'
-        copies into them; the round's counts. Times what the synchronisation costs."""
+        copies into them; the round's counts and the words the workers trained. Times what the
+        synchronisation costs."""
         started = time.perf_counter()
         weights = ray.put(matrices)
         put = time.perf_counter()
@@ -322,7 +323,8 @@ class _Run:
         cost["put_seconds"] += put - started
         cost["combine_seconds"] += finished - gathered
         cost["load_seconds"] += max(result.load_seconds for result in results)
-        return np.sum([result.stats for result in results], axis=0)
+        return (np.sum([result.stats for result in results], axis=0),
+                sum(result.words for result in results))
 
     def close(self) -> None:
         try:
@@ -366,9 +368,10 @@ def _train_epochs(model: Any, run: _Run, config: Word2VecConfig, alpha0: float, 
                     callback.on_epoch_begin(model)
             counts = np.zeros(5)
             for round_ in sharding.plan_rounds(run.plans, run.assignment, run.sync_words, epoch):
-                counts += run.train_round(round_, rate, matrices)
-                raw += sum(round_.words)
-                bar.update(sum(round_.words))
+                round_counts, words = run.train_round(round_, rate, matrices)
+                counts += round_counts
+                raw += words  # as the workers count them: every shard once an epoch
+                bar.update(words)
             stats = training.EpochStats.from_arrays([counts])
             kept += stats.kept_words
             if stats.measured:
