@@ -4,7 +4,8 @@ The file names follow the algorithm: :mod:`.corpus` streams sentences, :mod:`.vo
 encodes them, :mod:`.huffman` and :mod:`.sampling` build the output layers' tables,
 :mod:`.kernels` trains (numba), :mod:`.reference` is the NumPy oracle, :mod:`.model` drives it
 all, :mod:`.keyedvectors` holds and queries the result, :mod:`.io` reads and writes it and
-:mod:`.evaluate` measures it.
+:mod:`.evaluate` measures it. Beside them, :mod:`.shards` and :mod:`.distributed` train on
+a Ray cluster.
 
 The public names are imported on first use (PEP 562): ``import lmbasics.word2vec`` (and the
 CLI's ``--help``) loads neither numba nor the kernels until a name is used.
@@ -14,6 +15,7 @@ from lmbasics._util.lazy import lazy_exports
 
 _EXPORTS = {
     "CallbackAny2Vec": "lmbasics.word2vec.callbacks",
+    "ClusterConfig": "lmbasics.word2vec.distributed",  # imports Ray when used
     "KeyedVectors": "lmbasics.word2vec.keyedvectors",
     "LineSentence": "lmbasics.word2vec.corpus",
     "PathLineSentences": "lmbasics.word2vec.corpus",
