@@ -116,29 +116,43 @@ def _read_blocks(handle: IO[bytes], path: Path) -> Iterator[bytes]:
         thread.join()
 
 
-def _iter_pieces(handle: IO[bytes], path: Path) -> Iterator[tuple[bytes, bool]]:
-    """Yield ``(bytes, ends_line)``; a line longer than a block comes in whitespace-cut pieces."""
-    pending = b""
+def file_blocks(path: Path) -> Iterator[bytes]:
+    """The (gunzipped) bytes of one corpus file in blocks of about 1 MiB, none empty.
+
+    Raises :class:`LmbasicsError` for a file that looks binary (NUL bytes in its first 64 KiB)
+    or corrupt gzip data. Both readers, :func:`iter_file_sentences` and the compiled scanner
+    (:mod:`.scan`), take their bytes from here.
+    """
     first = True
-    with contextlib.closing(_read_blocks(handle, path)) as blocks:
+    with _open_binary(path) as handle, contextlib.closing(_read_blocks(handle, path)) as blocks:
         for block in blocks:
             if first:
                 if b"\x00" in block[:65536]:
                     raise LmbasicsError(f"{path}: looks like a binary file, not text (NUL bytes)")
                 first = False
             if not block:
-                break
-            data = pending + block
-            lines = data.split(b"\n")
-            pending = lines.pop()
-            for line in lines:
-                yield line, True
-            if len(pending) > _BLOCK_BYTES:  # a very long line: emit up to its last whitespace
-                cut = max(pending.rfind(ch, 0, len(pending)) for ch in (b" ", b"\t"))
-                if cut > 0:
-                    yield pending[:cut], False
-                    pending = pending[cut + 1 :]
-    if pending:
+                return
+            yield block
+
+
+def _iter_pieces(blocks: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
+    """Yield ``(bytes, ends_line)``; a line longer than a block comes in whitespace-cut pieces."""
+    pending = b""
+    cut_line = False  # pieces of the current line were yielded already
+    for block in blocks:
+        data = pending + block
+        lines = data.split(b"\n")
+        pending = lines.pop()
+        for line in lines:
+            yield line, True
+            cut_line = False
+        if len(pending) > _BLOCK_BYTES:  # a very long line: emit up to its last whitespace
+            cut = max(pending.rfind(ch, 0, len(pending)) for ch in (b" ", b"\t"))
+            if cut > 0:
+                yield pending[:cut], False
+                pending = pending[cut + 1 :]
+                cut_line = True
+    if pending or cut_line:
         yield pending, True
 
 
@@ -147,13 +161,21 @@ def iter_file_sentences(
     stats: ReadStats | None = None,
     max_sentence_length: int = MAX_SENTENCE_LENGTH,
 ) -> Iterator[list[str]]:
-    """Sentences of one file: one per line, cut every ``max_sentence_length`` tokens."""
+    """Sentences of one file: one per line, cut every ``max_sentence_length`` tokens.
+
+    The slow, obviously-correct reader: :mod:`.scan` is its compiled twin, tested against it.
+    """
     stats = stats if stats is not None else ReadStats()
     stats.files += 1
     current: list[str] = []
-    with _open_binary(path) as handle, contextlib.closing(_iter_pieces(handle, path)) as pieces:
+    line_invalid = False  # a line cut into pieces is counted once
+    with contextlib.closing(_iter_pieces(file_blocks(path))) as pieces:
         for piece, ends_line in pieces:
-            tokens = _decode(piece, stats).split()
+            try:
+                text = piece.decode("utf-8")
+            except UnicodeDecodeError:
+                text, line_invalid = piece.decode("utf-8", errors="replace"), True
+            tokens = text.split()
             if current:
                 tokens = current + tokens
                 current = []
@@ -164,12 +186,27 @@ def iter_file_sentences(
                 tokens = tokens[max_sentence_length:]
             if ends_line:
                 stats.lines += 1
+                stats.invalid_utf8_lines += line_invalid
+                line_invalid = False
                 if tokens:
                     yield tokens
             else:
                 current = tokens
     if current:
         yield current
+
+
+def compiled_source(sentences: object) -> LineSentence | None:
+    """``sentences`` if the compiled scanner (:mod:`.scan`) can read it instead of iterating it:
+    a :class:`LineSentence` whose iteration is :func:`iter_file_sentences` over its files."""
+    if (
+        isinstance(sentences, LineSentence)
+        and type(sentences).__iter__ is LineSentence.__iter__
+        and sentences.limit is None
+        and isinstance(getattr(sentences, "files", None), list)
+    ):
+        return sentences
+    return None
 
 
 class LineSentence:

@@ -26,6 +26,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from lmbasics._util.errors import LmbasicsError
+from lmbasics.word2vec.corpus import LineSentence, ReadStats, compiled_source, file_blocks
+from lmbasics.word2vec.scan import Scanner
 
 _FLUSH_TOKENS = 1 << 20  # ids buffered (int32) before they are written
 
@@ -151,7 +153,14 @@ def _new_cache(cache_dir: str | None) -> EncodedCorpus:
 def scan_corpus(
     sentences: Iterable[list[str]], progress: bool | None = False, cache_dir: str | None = None
 ) -> tuple[list[str], np.ndarray, EncodedCorpus]:
-    """One pass: provisional vocabulary (first-occurrence order), raw counts, encoded corpus."""
+    """One pass: provisional vocabulary (first-occurrence order), raw counts, encoded corpus.
+
+    A :class:`~lmbasics.word2vec.corpus.LineSentence` is read by the compiled scanner
+    (:func:`_scan_files`, the same result); any other iterable of sentences in Python.
+    """
+    source = compiled_source(sentences)
+    if source is not None:
+        return _scan_files(source, progress, cache_dir)
     corpus = _new_cache(cache_dir)
     writer = _Writer(corpus)
     # A new word's id is the dictionary's size when it is first seen: defaultdict calls the C
@@ -182,6 +191,47 @@ def scan_corpus(
     return list(word_to_id), counts, corpus
 
 
+def _scan_files(
+    source: LineSentence, progress: bool | None, cache_dir: str | None
+) -> tuple[list[str], np.ndarray, EncodedCorpus]:
+    """:func:`scan_corpus` for files, by the compiled scanner: ids and sentence ends go straight
+    from its buffers to the cache files; ``source.stats`` is filled as iterating it would."""
+    corpus = _new_cache(cache_dir)
+    scanner = Scanner(source.max_sentence_length)
+    bar = tqdm(desc="scanning corpus", unit=" words", unit_scale=True,
+               disable=None if progress is None else not progress)
+    try:
+        with open(corpus.tokens_path, "wb") as tokens, open(corpus.ends_path, "wb") as ends:
+            for path in source.files:
+                for ids, sentence_ends in scanner.scan_file(file_blocks(path)):
+                    ids.tofile(tokens)
+                    sentence_ends.tofile(ends)
+                    corpus.num_sentences += len(sentence_ends)
+                    bar.update(len(ids))
+        corpus.total_words = scanner.total_words
+        words, counts, remap = scanner.words()
+        if remap is not None:  # invalid UTF-8 made two byte strings one word
+            _remap_tokens(corpus, remap)
+    except BaseException:
+        corpus.close()
+        raise
+    finally:
+        bar.close()
+    source.stats = ReadStats(files=len(source.files), lines=scanner.lines,
+                             invalid_utf8_lines=scanner.invalid_utf8_lines)
+    return words, counts, corpus
+
+
+def _remap_tokens(corpus: EncodedCorpus, mapping: np.ndarray) -> None:
+    """Rewrite the cached ids (provisional: none is ``-1``) through ``mapping`` (int32)."""
+    with open(corpus.tokens_path, "r+b") as handle:  # read/write, not mmap: RSS stays flat
+        for start in range(0, corpus.total_words, _FLUSH_TOKENS):
+            handle.seek(4 * start)
+            block = np.fromfile(handle, dtype=np.int32, count=_FLUSH_TOKENS)
+            handle.seek(4 * start)
+            mapping[block].tofile(handle)
+
+
 def encode_corpus(
     sentences: Iterable[list[str]],
     key_to_index: dict[str, int],
@@ -189,6 +239,11 @@ def encode_corpus(
     cache_dir: str | None = None,
 ) -> EncodedCorpus:
     """Encode a corpus with a fixed vocabulary (unknown words become ``-1``)."""
+    if compiled_source(sentences) is not None:  # scan, then map the scan's words to the vocabulary
+        words, _, corpus = scan_corpus(sentences, progress, cache_dir)
+        get = key_to_index.get
+        _remap_tokens(corpus, np.fromiter(map(get, words, repeat(-1)), np.int32, len(words)))
+        return corpus
     corpus = _new_cache(cache_dir)
     writer = _Writer(corpus)
     get = key_to_index.get
@@ -237,12 +292,7 @@ def finalize_vocab(
     order = kept[np.argsort(-counts[kept], kind="stable")]
     mapping = np.full(len(words), -1, dtype=np.int32)
     mapping[order] = np.arange(len(order), dtype=np.int32)
-    with open(corpus.tokens_path, "r+b") as handle:  # read/write, not mmap: RSS stays flat
-        for start in range(0, corpus.total_words, _FLUSH_TOKENS):
-            handle.seek(4 * start)
-            block = np.fromfile(handle, dtype=np.int32, count=_FLUSH_TOKENS)
-            handle.seek(4 * start)
-            mapping[block].tofile(handle)
+    _remap_tokens(corpus, mapping)
     return [words[i] for i in order], counts[order].astype(np.int64)
 
 
