@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 import lmbasics.word2vec.corpus as corpus_module
 from lmbasics._util.errors import LmbasicsError
 from lmbasics.word2vec.corpus import LineSentence, compiled_source
-from lmbasics.word2vec.scan import Scanner, valid_utf8
+from lmbasics.word2vec.scan import WHITESPACE, Scanner, valid_utf8
 from lmbasics.word2vec.vocab import encode_corpus, finalize_vocab, scan_corpus
 
 # pieces the generated corpora are made of: words, every whitespace character str.split() knows
 # (U+0085 and U+3000 among them), line ends, and invalid or tricky UTF-8
 _WORD_PIECES = ["a", "b", "the", "cat", "é", "中文", "😀", "\u180e", "x" * 9, "abcdefgh", "abcdefgz"]
-_SPACE_PIECES = [chr(c) for c in range(0x3001) if chr(c).isspace()]
+_SPACE_PIECES = list(WHITESPACE)
 _BAD_PIECES = [b"\xff", b"\xfe", b"\xc3", b"\xe2\x80", b"\xc0\xaf", b"\xe0\x80\xa0", b"\xed\xa0\x80",
                b"\xf4\x90\x80\x80", b"\x85", b"\xa0", b"\xe3\x80", b"\xf0\x9f\x98"]
 _PIECE = st.one_of(
@@ -173,6 +173,11 @@ def test_limited_or_subclassed_readers_take_the_python_path(tmp_path):
     words, _, encoded = scan_corpus(Lowered(path))
     encoded.close()
     assert words == ["a", "b"]
+
+
+def test_the_whitespace_written_out_is_the_running_pythons():
+    assert list(WHITESPACE) == [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    assert all(ord(c) < 0x10000 for c in WHITESPACE)
 
 
 def test_the_scanner_splits_on_exactly_the_characters_str_split_does():

@@ -44,20 +44,26 @@ _FNV_OFFSET = np.uint64(0xCBF29CE484222325)  # FNV-1a 64-bit (Fowler, Noll, Vo)
 _FNV_PRIME = np.uint64(0x100000001B3)
 
 
+# The characters str.split() splits on (str.isspace; Unicode 14 in Python 3.11): written out,
+# because finding them among all 0x110000 code points costs 0.2 s at every import. A test checks
+# them against the running Python.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
 def _byte_tables() -> tuple[np.ndarray, np.ndarray]:
-    """Byte classes and the whitespace bitmap over the BMP (multi-byte characters only), from
-    the running Python's Unicode data, so the scanner splits exactly as ``str.split()``."""
-    spaces = [c for c in range(0x110000) if chr(c).isspace()]
-    if max(spaces) > 0xFFFF:  # pragma: no cover - no Unicode version has had one
-        raise RuntimeError("a whitespace character outside the BMP: the scanner cannot split on it")
+    """Byte classes, and the whitespace bitmap over the BMP (multi-byte characters only)."""
     classes = np.full(256, _WORD, np.uint8)
     bitmap = np.zeros(0x10000, np.uint8)
-    for code in spaces:
+    for character in WHITESPACE:
+        code = ord(character)
         if code < 0x80:
             classes[code] = _SPACE
-        else:
+        else:  # every one is in the BMP, 2 or 3 bytes long (_multibyte relies on it)
             bitmap[code] = 1
-            classes[chr(code).encode()[0]] = _LEAD
+            classes[character.encode()[0]] = _LEAD
     classes[ord("\n")] = _NEWLINE
     return classes, bitmap
 
