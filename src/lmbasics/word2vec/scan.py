@@ -156,86 +156,90 @@ def scan_block(data, start, stop, final, tables, table, state, ids, ends):
     entries, offsets, arena = table
     mask = len(entries) - 1
     max_sentence = state[_MAX_SENTENCE]
-    i, word_start = start, -1
-    hash_, packed = _FNV_OFFSET, np.uint64(0)
-    while True:
-        width = 1  # of the whitespace at i
-        if i < stop:
-            kind = classes[data[i]]
+    i = start
+    while i < stop:
+        if data[i] == 10:  # "\\n"
+            end_line(state, ends)
+            i += 1
+            continue
+        state[_LINE_OPEN] = 1
+        kind = classes[data[i]]
+        if kind != _WORD:  # whitespace, unless a _LEAD byte starts no whitespace character
+            width = 1
             if kind == _LEAD:
                 second = data[i + 1] if i + 1 < stop else 0
                 third = data[i + 2] if i + 2 < stop else 0
                 width, code = _multibyte(np.int64(data[i]), np.int64(second), np.int64(third),
                                          stop - i)
-                if width > 0 and bitmap[code] == 0:
+                if bitmap[code] == 0:
                     width = 0
-            elif kind == _WORD:
-                width = 0
-            if width == 0:  # a byte of a word
-                if word_start < 0:
-                    word_start, hash_, packed = i, _FNV_OFFSET, np.uint64(0)
-                    state[_LINE_OPEN] = 1
-                byte = np.uint64(data[i])
-                hash_ = (hash_ ^ byte) * _FNV_PRIME
-                if i - word_start < 8:
-                    packed |= byte << np.uint64(8 * (i - word_start))
-                i += 1
+            if width > 0:
+                i += width
                 continue
-        elif word_start < 0:
-            return stop, DONE
-        elif not final:
+        word_start = i
+        hash_, packed = _FNV_OFFSET, np.uint64(0)
+        while i < stop:  # the word's bytes (the same whitespace test, inlined)
+            kind = classes[data[i]]
+            if kind != _WORD:
+                if kind != _LEAD:
+                    break
+                second = data[i + 1] if i + 1 < stop else 0
+                third = data[i + 2] if i + 2 < stop else 0
+                width, code = _multibyte(np.int64(data[i]), np.int64(second), np.int64(third),
+                                         stop - i)
+                if width > 0 and bitmap[code] != 0:
+                    break
+            byte = np.uint64(data[i])
+            hash_ = (hash_ ^ byte) * _FNV_PRIME
+            if i - word_start < 8:
+                packed |= byte << np.uint64(8 * (i - word_start))
+            i += 1
+        if i == stop and not final:
             return word_start, MORE
-        if word_start >= 0:  # the word data[word_start:i] ended
-            if state[_IDS] >= len(ids) or state[_ENDS] >= len(ends):
-                return word_start, GROW
-            length = i - word_start
-            key, first = np.int64(hash_), np.int64(packed)
-            slot = key & mask  # linear probing from the hash's slot
+        if state[_IDS] >= len(ids) or state[_ENDS] >= len(ends):
+            return word_start, GROW
+        length = i - word_start
+        key, first = np.int64(hash_), np.int64(packed)
+        slot = key & mask  # linear probing from the hash's slot
+        meta = entries[slot, 2]
+        while meta >= 0:
+            if entries[slot, 0] == key and entries[slot, 1] == first and \
+                    (meta >> 1) & 0x7FFFFFFF == length:
+                if length <= 8:
+                    break
+                offset = offsets[meta >> 32]
+                k = 8
+                while k < length and arena[offset + k] == data[word_start + k]:
+                    k += 1
+                if k == length:
+                    break
+            slot = (slot + 1) & mask
             meta = entries[slot, 2]
-            while meta >= 0:
-                if entries[slot, 0] == key and entries[slot, 1] == first and \
-                        (meta >> 1) & 0x7FFFFFFF == length:
-                    if length <= 8:
-                        break
-                    offset = offsets[meta >> 32]
-                    k = 8
-                    while k < length and arena[offset + k] == data[word_start + k]:
-                        k += 1
-                    if k == length:
-                        break
-                slot = (slot + 1) & mask
-                meta = entries[slot, 2]
-            if meta < 0:  # a new word: append it to the arena, check its UTF-8 once
-                word, offset = state[_WORDS], state[_ARENA]
-                if word >= len(offsets) or offset + length + 1 > len(arena) or length > 0x7FFFFFFF:
-                    return word_start, GROW
-                arena[offset:offset + length] = data[word_start:i]
-                arena[offset + length] = 10  # "\\n": the separator Scanner.words splits on
-                offsets[word] = offset
-                invalid = 0 if valid_utf8(data, word_start, i) else 1
-                meta = (word << 32) | (length << 1) | invalid
-                entries[slot, 0], entries[slot, 1], entries[slot, 2] = key, first, meta
-                state[_ANY_INVALID] |= invalid
-                state[_WORDS] += 1
-                state[_ARENA] += length + 1
-            entries[slot, 3] += 1
-            state[_LINE_INVALID] |= meta & 1
-            ids[state[_IDS]] = meta >> 32
-            state[_IDS] += 1
-            state[_TOTAL] += 1
-            state[_SENTENCE] += 1
-            if state[_SENTENCE] == max_sentence:
-                ends[state[_ENDS]] = state[_TOTAL]
-                state[_ENDS] += 1
-                state[_SENTENCE] = 0
-            word_start = -1
-        if i == stop:
-            return stop, DONE
-        if data[i] == 10:  # "\\n"
-            end_line(state, ends)
-        else:
-            state[_LINE_OPEN] = 1
-        i += width
+        if meta < 0:  # a new word: append it to the arena, check its UTF-8 once
+            word, offset = state[_WORDS], state[_ARENA]
+            if word >= len(offsets) or offset + length + 1 > len(arena) or length > 0x7FFFFFFF:
+                return word_start, GROW
+            for k in range(length):
+                arena[offset + k] = data[word_start + k]
+            arena[offset + length] = 10  # "\\n": the separator Scanner.words splits on
+            offsets[word] = offset
+            invalid = 0 if valid_utf8(data, word_start, i) else 1
+            meta = (word << 32) | (length << 1) | invalid
+            entries[slot, 0], entries[slot, 1], entries[slot, 2] = key, first, meta
+            state[_ANY_INVALID] |= invalid
+            state[_WORDS] += 1
+            state[_ARENA] += length + 1
+        entries[slot, 3] += 1
+        state[_LINE_INVALID] |= meta & 1
+        ids[state[_IDS]] = meta >> 32
+        state[_IDS] += 1
+        state[_TOTAL] += 1
+        state[_SENTENCE] += 1
+        if state[_SENTENCE] == max_sentence:
+            ends[state[_ENDS]] = state[_TOTAL]
+            state[_ENDS] += 1
+            state[_SENTENCE] = 0
+    return stop, DONE
 
 
 @njit(nogil=True, cache=True)
