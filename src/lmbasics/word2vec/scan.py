@@ -370,13 +370,19 @@ class Scanner:
     def words(self) -> tuple[list[str], np.ndarray, np.ndarray | None]:
         """``(words, counts, remap)``: the distinct words in first-occurrence order, decoded in
         one call, and their counts. ``remap`` is ``None``, or (when invalid UTF-8 made two byte
-        strings the same word) the int32 array taking provisional ids to the merged words'."""
+        strings the same word) the int32 array taking provisional ids to the merged words'.
+        Ends the scan: the table is freed before the words are made (peak memory)."""
         words_seen = int(self.state[_WORDS])
         entries, _, arena = self.table
+        self.table, self.ids, self.ends = None, None, None
         used = entries[entries[:, 2] >= 0]
+        del entries
         counts = np.zeros(words_seen, np.int64)
         counts[used[:, 2] >> 32] = used[:, 3]
-        text = arena[: self.state[_ARENA]].tobytes().decode("utf-8", errors="replace")
+        del used
+        text = arena[: self.state[_ARENA]].tobytes()
+        del arena
+        text = text.decode("utf-8", errors="replace")
         words = text.split("\n")[:-1] if words_seen else []
         if not self.state[_ANY_INVALID]:
             return words, counts, None
