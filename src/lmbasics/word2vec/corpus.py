@@ -11,6 +11,9 @@ Gzip is detected by its magic bytes, not the file name. Invalid UTF-8 is replace
 the number of affected lines is counted (``stats.invalid_utf8_lines``) and reported once by the
 caller. A file that looks binary (NUL bytes in its first block) is rejected.
 
+This reader is the reference: counting and encoding a :class:`LineSentence` goes through its
+compiled twin (:mod:`.scan`) instead, which takes its bytes from :func:`file_blocks` too.
+
 Not here: vocabulary counting and integer encoding (:mod:`lmbasics.word2vec.vocab`).
 """
 

@@ -1,10 +1,12 @@
 """Vocabulary: count words in one streaming pass, keep the frequent ones, encode to int32.
 
 One pass over the text both counts words and writes every token as a provisional int32 id
-(first-occurrence order) to a cache file; finalising the vocabulary (``min_count``,
-``max_final_vocab``, descending frequency as gensim and word2vec.c order it) then rewrites that
-file through a lookup array, ``-1`` marking words that did not make it. Training streams the
-encoded file in chunks, so memory stays flat in corpus size: only the vocabulary is held.
+(first-occurrence order) to a cache file: files are read by the compiled scanner of
+:mod:`.scan`, iterables of sentences through a dictionary. Finalising the vocabulary
+(``min_count``, ``max_final_vocab``, descending frequency as gensim and word2vec.c order it)
+then rewrites that file through a lookup array, ``-1`` marking words that did not make it.
+Training streams the encoded file in chunks, so memory stays flat in corpus size: only the
+vocabulary is held.
 
 Subsampling of frequent words keeps word ``w`` (count ``f``) with word2vec.c's probability
 ``min(1, (sqrt(f / (s·N)) + 1) · (s·N) / f)``, where ``s`` is ``sample`` and ``N`` is the number of
@@ -13,6 +15,7 @@ in-vocabulary tokens (gensim: ``sample >= 1`` is an absolute count threshold ins
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -203,11 +206,13 @@ def _scan_files(
     try:
         with open(corpus.tokens_path, "wb") as tokens, open(corpus.ends_path, "wb") as ends:
             for path in source.files:
-                for ids, sentence_ends in scanner.scan_file(file_blocks(path)):
-                    ids.tofile(tokens)
-                    sentence_ends.tofile(ends)
-                    corpus.num_sentences += len(sentence_ends)
-                    bar.update(len(ids))
+                # closed on error too, which stops the file's reader thread at once
+                with contextlib.closing(file_blocks(path)) as blocks:
+                    for ids, sentence_ends in scanner.scan_file(blocks):
+                        ids.tofile(tokens)
+                        sentence_ends.tofile(ends)
+                        corpus.num_sentences += len(sentence_ends)
+                        bar.update(len(ids))
         corpus.total_words = scanner.total_words
         words, counts, remap = scanner.words()
         if remap is not None:  # invalid UTF-8 made two byte strings one word
