@@ -461,9 +461,10 @@ class Word2Vec:
         ``total_examples`` / ``total_words`` are accepted for gensim compatibility; the true
         counts are known from encoding and used instead. gensim's ``word_count``,
         ``queue_factor`` and ``report_delay`` (keyword arguments here) tune its job queue and
-        log; there is no queue here (workers take jobs in turn) and progress is a tqdm bar. ``callbacks``: objects with any of gensim's
-        ``on_train_begin``, ``on_epoch_begin``, ``on_epoch_end``, ``on_train_end`` (each called
-        with the model; see :class:`~lmbasics.word2vec.callbacks.CallbackAny2Vec`).
+        log; there is no queue here (workers take jobs in turn) and progress is a tqdm bar.
+        ``callbacks``: objects with any of gensim's ``on_train_begin``, ``on_epoch_begin``,
+        ``on_epoch_end``, ``on_train_end`` (each called with the model; see
+        :class:`~lmbasics.word2vec.callbacks.CallbackAny2Vec`).
         """
         del total_examples, total_words
         unknown = set(gensim_queue) - {"word_count", "queue_factor", "report_delay"}
