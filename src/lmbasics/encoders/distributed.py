@@ -23,6 +23,7 @@ process stops the run; torchrun ends the others).
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -132,13 +133,17 @@ def global_mean(local_mean: torch.Tensor, local_terms: float, global_terms: floa
 def wrap(model: nn.Module, current: World, group: dist.ProcessGroup | None = None) -> nn.Module:
     """``model`` under DistributedDataParallel (rank 0's weights are broadcast to the others).
 
-    No buffer is broadcast each step: no encoder has running statistics, and the positional
-    tables are the same on every process.
+    Buffers are not broadcast each step: no encoder has running statistics, and the positional
+    table (the Transformer's one buffer) is the same on every process.
     """
     device_ids = [current.device.index] if current.device.type == "cuda" else None
-    return nn.parallel.DistributedDataParallel(
-        model, device_ids=device_ids, broadcast_buffers=False, process_group=group
-    )
+    ddp = nn.parallel.DistributedDataParallel
+    # PyTorch 2.13 renamed the switch; both versions still sync the buffers once at the start
+    if "forward_sync_buffers" in inspect.signature(ddp).parameters:
+        no_buffer_sync = {"forward_sync_buffers": False}
+    else:
+        no_buffer_sync = {"broadcast_buffers": False}
+    return ddp(model, device_ids=device_ids, process_group=group, **no_buffer_sync)
 
 
 def reseed_dropout(current: World) -> None:
