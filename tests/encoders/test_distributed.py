@@ -186,3 +186,16 @@ def test_torchrun_compare_writes_once_and_matches_one_process(tmp_path: Path) ->
     assert together["families"]["cnn"]["bleu"]["mean"] == pytest.approx(
         alone["translation"]["families"]["cnn"]["bleu"]["mean"], abs=1e-9
     )
+
+
+def test_processes_after_the_first_draw_their_own_dropout_masks() -> None:
+    draws = []
+    with torch.random.fork_rng():
+        for rank in (None, 0, 1, 2):
+            torch.manual_seed(5)
+            if rank is not None:
+                distributed.reseed_dropout(distributed.World(rank=rank, size=3))
+            draws.append(torch.rand(6))
+    alone, first, second, third = draws
+    assert torch.equal(first, alone)  # the first process keeps the single-process stream
+    assert not torch.equal(second, alone) and not torch.equal(third, second)

@@ -104,6 +104,13 @@ def compare(
     if vectors is not None and not vectors.is_file():
         raise LmbasicsError(f"no such word-vector file: {vectors}")
     current = distributed.world()
+    for axis in set(axes) - {"speed"}:  # fail before any work, not when the axis starts
+        batch_size = getattr(budget, f"{axis}_train").batch_size
+        if batch_size % current.size:
+            raise LmbasicsError(
+                f"the {axis} batch of {batch_size} does not split over {current.size} processes: "
+                "choose a process count that divides it"
+            )
     if not current.is_main:
         log = _silent
     out = Path(out)
