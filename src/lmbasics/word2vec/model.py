@@ -113,6 +113,7 @@ class Word2Vec:
     seed = Setting()
     batch_words = Setting()
     compute_loss = Setting()
+    loss_sample = Setting()  # the fraction of predictions whose loss is measured (0: none)
     comment = Setting()
 
     config = ReadOnly("settings are assigned one by one (model.window = 3), validated")
