@@ -4,9 +4,7 @@
 - Imports run one way: no import circle between modules (function-local imports included).
 - Plots never switch the user's matplotlib backend, nor touch pyplot.
 
-The first two skip ``lmbasics.word2vec`` for now (its kernels' argument bundles and its
-io/model/keyedvectors circle are being reworked on another branch); widen ``EXEMPT`` to nothing
-once they land.
+Imports under ``if TYPE_CHECKING:`` (annotations only) do not count as arrows.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ import textwrap
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "lmbasics"
-EXEMPT = ("lmbasics.word2vec",)  # see the module docstring
+EXEMPT: tuple[str, ...] = ()
 MAX_PARAMETERS = 12
 
 
@@ -44,11 +42,24 @@ def parameter_count(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambd
     return len(names) + (args.vararg is not None) + (args.kwarg is not None)
 
 
+def _is_type_checking_block(node: ast.AST) -> bool:
+    if not isinstance(node, ast.If):
+        return False
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
 def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     """The package's modules that ``name`` imports anywhere in its body."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    type_only = {id(child) for node in ast.walk(tree) if _is_type_checking_block(node)
+                 for statement in node.body for child in ast.walk(statement)}
+    for node in ast.walk(tree):
+        if id(node) in type_only:  # `if TYPE_CHECKING:` imports are for annotations, not run
+            continue
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):

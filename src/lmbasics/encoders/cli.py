@@ -75,6 +75,7 @@ def _compare(args: argparse.Namespace) -> int:
     import torch
 
     from lmbasics._util.errors import LmbasicsError
+    from lmbasics.encoders import distributed
     from lmbasics.encoders.budgets import get_budget
     from lmbasics.encoders.compare import AXES, compare
 
@@ -85,18 +86,20 @@ def _compare(args: argparse.Namespace) -> int:
     axes = list(AXES) if "all" in args.axis else list(dict.fromkeys(args.axis))
     families = [f.strip() for f in args.families.split(",") if f.strip()]
     command = "lmbasics " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else ""
-    _, errors = compare(
-        axes,
-        get_budget(args.budget, args.seeds),
-        args.out,
-        args.data,
-        args.cache,
-        families,
-        args.word2vec,
-        command=command,
-        log=lambda line: print(line, file=sys.stderr),
-    )
-    print(f"report: {args.out}/report.md")
+    with distributed.process_group() as current:  # a no-op unless started by torchrun
+        _, errors = compare(
+            axes,
+            get_budget(args.budget, args.seeds),
+            args.out,
+            args.data,
+            args.cache,
+            families,
+            args.word2vec,
+            command=command,
+            log=lambda line: print(line, file=sys.stderr),
+        )
+    if current.is_main:
+        print(f"report: {args.out}/report.md")
     if errors:
         missing = "; ".join(f"{axis}: {message}" for axis, message in errors.items())
         raise LmbasicsError(f"{missing} (other results kept in {args.out})")

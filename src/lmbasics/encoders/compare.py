@@ -5,6 +5,10 @@ soon as it finishes (``<axis>.json`` and ``<axis>.png``), so an axis that fails 
 not enough memory — leaves the others' results, and the report (``report.md``, claims table
 first) names what is missing. The resolved settings go to ``config.json`` beside them.
 Without a data directory only the ``tiny`` budget runs, on made-up data.
+
+Under torchrun every process runs every axis (training data-parallel, evaluating the same
+weights), and only the first writes files and logs. An axis that fails there ends the run
+after the report is written: the processes' collectives must stay in step, so none may skip on.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import torch
 
 from lmbasics._util.atomic import atomic_write_text
 from lmbasics._util.errors import LmbasicsError
+from lmbasics.encoders import distributed
 from lmbasics.encoders.budgets import Budget
 from lmbasics.encoders.config import FAMILIES
 from lmbasics.encoders.plots import PLOTTERS
@@ -98,8 +103,19 @@ def compare(
     vectors = Path(word2vec) if word2vec is not None else None
     if vectors is not None and not vectors.is_file():
         raise LmbasicsError(f"no such word-vector file: {vectors}")
+    current = distributed.world()
+    for axis in set(axes) - {"speed"}:  # fail before any work, not when the axis starts
+        batch_size = getattr(budget, f"{axis}_train").batch_size
+        if batch_size % current.size:
+            raise LmbasicsError(
+                f"the {axis} batch of {batch_size} does not split over {current.size} processes: "
+                "choose a process count that divides it"
+            )
+    if not current.is_main:
+        log = _silent
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    if current.is_main:
+        out.mkdir(parents=True, exist_ok=True)
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     meta: dict[str, Any] = {
         "command": command or f"compare {', '.join(axes)}",
@@ -107,11 +123,13 @@ def compare(
         "seeds": budget.seeds,
         "families": families,
         "threads": torch.get_num_threads(),
+        "processes": current.size,
         "data": str(data) if data else "synthetic",
         "word2vec": str(vectors) if vectors else None,
         "torch": torch.__version__,
     }
-    atomic_write_text(out / "config.json", json.dumps({**meta, "budget": budget.to_dict()}, indent=2))
+    if current.is_main:
+        atomic_write_text(out / "config.json", json.dumps({**meta, "budget": budget.to_dict()}, indent=2))
     results: dict[str, Any] = {}
     errors: dict[str, str] = {}
     start = time.perf_counter()
@@ -121,15 +139,23 @@ def compare(
             results[axis] = run_axis(axis, budget, families, data, cache, vectors, log)
         except LmbasicsError as error:
             errors[axis] = str(error)
-            continue
         except (MemoryError, torch.OutOfMemoryError):
             errors[axis] = f"out of memory at the {budget.name} budget"
+        if axis in errors:
+            if current.size > 1:
+                break
             continue
         results[axis]["wall_seconds"] = time.perf_counter() - axis_start
-        atomic_write_text(out / f"{axis}.json", json.dumps(results[axis], indent=2))
-        PLOTTERS[axis](results[axis], out / f"{axis}.png")
+        if current.is_main:
+            atomic_write_text(out / f"{axis}.json", json.dumps(results[axis], indent=2))
+            PLOTTERS[axis](results[axis], out / f"{axis}.png")
     meta["wall_seconds"] = time.perf_counter() - start
-    summary = {"meta": meta, "claims": all_claims(results), "errors": errors}
-    atomic_write_text(out / "claims.json", json.dumps(summary, indent=2))
-    atomic_write_text(out / "report.md", render(results, errors, meta))
+    if current.is_main:
+        summary = {"meta": meta, "claims": all_claims(results), "errors": errors}
+        atomic_write_text(out / "claims.json", json.dumps(summary, indent=2))
+        atomic_write_text(out / "report.md", render(results, errors, meta))
     return results, errors
+
+
+def _silent(line: str) -> None:
+    """The log of every process but the first: one progress stream per run."""

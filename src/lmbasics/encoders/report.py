@@ -159,19 +159,46 @@ def _speed(result: dict[str, Any]) -> list[str]:
                     str(r["sequential_steps_per_layer"]),
                 ]
             )
-    return lines + _table(
-        [
-            "family",
-            "body params",
-            "T",
-            "batch",
-            "train tok/s",
-            "inference tok/s",
-            "memory MiB",
-            "sequential steps/layer",
-        ],
-        rows,
+    return (
+        lines
+        + _table(
+            [
+                "family",
+                "body params",
+                "T",
+                "batch",
+                "train tok/s",
+                "inference tok/s",
+                "memory MiB",
+                "sequential steps/layer",
+            ],
+            rows,
+        )
+        + _by_processes(result)
     )
+
+
+def _by_processes(result: dict[str, Any]) -> list[str]:
+    """Training tokens/s by process count (data-parallel runs under torchrun only)."""
+    measured = {
+        (f, length): r["train_tokens_per_s_by_processes"]
+        for f, by_length in result["families"].items()
+        for length, r in by_length.items()
+        if "train_tokens_per_s_by_processes" in r
+    }
+    if not measured:
+        return []
+    counts = sorted({k for by_count in measured.values() for k in by_count}, key=int)
+    rows = [
+        [f, length, *(f"{by_count[k]:,.0f}" if by_count.get(k) else "-" for k in counts)]
+        for (f, length), by_count in measured.items()
+    ]
+    return [
+        f"Data-parallel training (DistributedDataParallel over the first k of {result['processes']} "
+        "processes, the same global batch split k ways): tokens/s by process count.",
+        "",
+        *_table(["family", "T", *(f"k={k}" for k in counts)], rows),
+    ]
 
 
 SECTIONS = {
@@ -189,7 +216,9 @@ def render(results: dict[str, Any], errors: dict[str, str], meta: dict[str, Any]
         "",
         f"Command: `{meta['command']}`  ",
         f"Wall time: {meta['wall_seconds']:.0f} s; "
-        f"{meta['threads']} PyTorch thread(s); seeds {meta['seeds']}; families "
+        f"{meta['threads']} PyTorch thread(s)"
+        + (f" in each of {meta['processes']} processes" if meta.get("processes", 1) > 1 else "")
+        + f"; seeds {meta['seeds']}; families "
         f"{', '.join(meta['families'])}; data {meta['data']}.",
         "",
         "## The seed's claims",

@@ -137,8 +137,8 @@ class Seq2Seq(nn.Module):
         self.eval()
         memory = self.encoder(source, source_mask)
         batch = source.shape[0]
-        prefix = torch.full((batch, 1), BOS, dtype=torch.long)
-        done = torch.zeros(batch, dtype=torch.bool)
+        prefix = torch.full((batch, 1), BOS, dtype=torch.long, device=source.device)
+        done = torch.zeros(batch, dtype=torch.bool, device=source.device)
         for _ in range(max_length):
             mask = torch.ones_like(prefix, dtype=torch.bool)
             logits = self.decoder(prefix, mask, memory, source_mask)[:, -1]  # (B, V)

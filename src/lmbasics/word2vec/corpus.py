@@ -11,6 +11,9 @@ Gzip, bzip2 and xz are detected by their magic bytes, not the file name. Invalid
 replaced with U+FFFD; the number of affected lines is counted (``stats.invalid_utf8_lines``) and
 reported once by the caller. A file that looks binary (NUL bytes in its first block) is rejected.
 
+This reader is the reference: counting and encoding a :class:`LineSentence` goes through its
+compiled twin (:mod:`.scan`) instead, which takes its bytes from :func:`file_blocks` too.
+
 Not here: vocabulary counting and integer encoding (:mod:`lmbasics.word2vec.vocab`).
 """
 
@@ -124,29 +127,43 @@ def _read_blocks(handle: IO[bytes], path: Path) -> Iterator[bytes]:
         thread.join()
 
 
-def _iter_pieces(handle: IO[bytes], path: Path) -> Iterator[tuple[bytes, bool]]:
-    """Yield ``(bytes, ends_line)``; a line longer than a block comes in whitespace-cut pieces."""
-    pending = b""
+def file_blocks(path: Path) -> Iterator[bytes]:
+    """The (decompressed) bytes of one corpus file in blocks of about 1 MiB, none empty.
+
+    Raises :class:`LmbasicsError` for a file that looks binary (NUL bytes in its first 64 KiB)
+    or corrupt compressed data. Both readers, :func:`iter_file_sentences` and the compiled scanner
+    (:mod:`.scan`), take their bytes from here.
+    """
     first = True
-    with contextlib.closing(_read_blocks(handle, path)) as blocks:
+    with _open_binary(path) as handle, contextlib.closing(_read_blocks(handle, path)) as blocks:
         for block in blocks:
             if first:
                 if b"\x00" in block[:65536]:
                     raise LmbasicsError(f"{path}: looks like a binary file, not text (NUL bytes)")
                 first = False
             if not block:
-                break
-            data = pending + block
-            lines = data.split(b"\n")
-            pending = lines.pop()
-            for line in lines:
-                yield line, True
-            if len(pending) > _BLOCK_BYTES:  # a very long line: emit up to its last whitespace
-                cut = max(pending.rfind(ch, 0, len(pending)) for ch in (b" ", b"\t"))
-                if cut > 0:
-                    yield pending[:cut], False
-                    pending = pending[cut + 1 :]
-    if pending:
+                return
+            yield block
+
+
+def _iter_pieces(blocks: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
+    """Yield ``(bytes, ends_line)``; a line longer than a block comes in whitespace-cut pieces."""
+    pending = b""
+    cut_line = False  # pieces of the current line were yielded already
+    for block in blocks:
+        data = pending + block
+        lines = data.split(b"\n")
+        pending = lines.pop()
+        for line in lines:
+            yield line, True
+            cut_line = False
+        if len(pending) > _BLOCK_BYTES:  # a very long line: emit up to its last whitespace
+            cut = max(pending.rfind(ch, 0, len(pending)) for ch in (b" ", b"\t"))
+            if cut > 0:
+                yield pending[:cut], False
+                pending = pending[cut + 1 :]
+                cut_line = True
+    if pending or cut_line:
         yield pending, True
 
 
@@ -157,16 +174,24 @@ def iter_file_sentences(
     limit: int | None = None,
 ) -> Iterator[list[str]]:
     """Sentences of one file: one per line, cut every ``max_sentence_length`` tokens; only the
-    first ``limit`` lines if given."""
+    first ``limit`` lines if given.
+
+    The slow, obviously-correct reader: :mod:`.scan` is its compiled twin, tested against it.
+    """
     stats = stats if stats is not None else ReadStats()
     stats.files += 1
     current: list[str] = []
     lines = 0
     if limit is not None and limit <= 0:
         return
-    with _open_binary(path) as handle, contextlib.closing(_iter_pieces(handle, path)) as pieces:
+    line_invalid = False  # a line cut into pieces is counted once
+    with contextlib.closing(_iter_pieces(file_blocks(path))) as pieces:
         for piece, ends_line in pieces:
-            tokens = _decode(piece, stats).split()
+            try:
+                text = piece.decode("utf-8")
+            except UnicodeDecodeError:
+                text, line_invalid = piece.decode("utf-8", errors="replace"), True
+            tokens = text.split()
             if current:
                 tokens = current + tokens
                 current = []
@@ -178,6 +203,8 @@ def iter_file_sentences(
             if ends_line:
                 stats.lines += 1
                 lines += 1
+                stats.invalid_utf8_lines += line_invalid
+                line_invalid = False
                 if tokens:
                     yield tokens
                 if limit is not None and lines >= limit:
@@ -186,6 +213,20 @@ def iter_file_sentences(
                 current = tokens
     if current:
         yield current
+
+
+def compiled_source(sentences: object) -> LineSentence | None:
+    """``sentences`` if the compiled scanner (:mod:`.scan`) can read it instead of iterating it:
+    a :class:`LineSentence` whose iteration is :func:`iter_file_sentences` over its files."""
+    if (
+        isinstance(sentences, LineSentence)
+        and type(sentences).__iter__ is LineSentence.__iter__
+        and sentences.limit is None
+        and isinstance(getattr(sentences, "files", None), list)
+        and sentences.files  # an open file given as source is read line by line
+    ):
+        return sentences
+    return None
 
 
 class LineSentence:

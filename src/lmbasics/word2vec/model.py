@@ -121,6 +121,7 @@ class Word2Vec:
     seed = Setting()
     batch_words = Setting()
     compute_loss = Setting()
+    loss_sample = Setting()  # the fraction of predictions whose loss is measured (0: none)
     comment = Setting()
 
     config = ReadOnly("settings are assigned one by one (model.window = 3), validated")
@@ -473,12 +474,9 @@ class Word2Vec:
         epochs: int | None = None,
         start_alpha: float | None = None,
         end_alpha: float | None = None,
-        word_count: int = 0,
-        queue_factor: int = 2,
-        report_delay: float = 1.0,
         compute_loss: bool | None = None,
         callbacks: Iterable[Any] = (),
-        **kwargs: Any,
+        **gensim_queue: Any,
     ) -> tuple[int, int]:
         """Train for ``epochs``; returns ``(kept words, raw words)`` like gensim.
 
@@ -486,15 +484,17 @@ class Word2Vec:
         ``epochs``, ``start_alpha``, ``end_alpha`` and ``compute_loss``, when given, become the
         model's ``epochs``, ``alpha``, ``min_alpha`` and ``compute_loss`` (as in gensim).
         ``total_examples`` / ``total_words`` are accepted for gensim compatibility; the true
-        counts are known from encoding and used instead. ``word_count``, ``queue_factor`` and
-        ``report_delay`` tune gensim's job queue and log; there is no queue here (workers take
-        jobs in turn) and progress is a tqdm bar. ``callbacks``: objects with any of gensim's
-        ``on_train_begin``, ``on_epoch_begin``, ``on_epoch_end``, ``on_train_end`` (each called
-        with the model; see :class:`~lmbasics.word2vec.callbacks.CallbackAny2Vec`).
+        counts are known from encoding and used instead. gensim's ``word_count``,
+        ``queue_factor`` and ``report_delay`` (keyword arguments here) tune its job queue and
+        log; there is no queue here (workers take jobs in turn) and progress is a tqdm bar.
+        ``callbacks``: objects with any of gensim's ``on_train_begin``, ``on_epoch_begin``,
+        ``on_epoch_end``, ``on_train_end`` (each called with the model; see
+        :class:`~lmbasics.word2vec.callbacks.CallbackAny2Vec`).
         """
-        del total_examples, total_words, word_count, queue_factor, report_delay
-        if kwargs:
-            raise LmbasicsError(f"unknown train argument(s): {', '.join(sorted(kwargs))}")
+        del total_examples, total_words
+        unknown = set(gensim_queue) - {"word_count", "queue_factor", "report_delay"}
+        if unknown:
+            raise LmbasicsError(f"unknown train argument(s): {', '.join(sorted(unknown))}")
         if not len(self.wv):
             raise LmbasicsError("build the vocabulary first (build_vocab) or pass a corpus")
         corpus = self._corpus

@@ -1,10 +1,12 @@
 """Vocabulary: count words in one streaming pass, keep the frequent ones, encode to int32.
 
 One pass over the text both counts words and writes every token as a provisional int32 id
-(first-occurrence order) to a cache file; finalising the vocabulary (``min_count``,
-``max_final_vocab``, descending frequency as gensim and word2vec.c order it) then rewrites that
-file through a lookup array, ``-1`` marking words that did not make it. Training streams the
-encoded file in chunks, so memory stays flat in corpus size: only the vocabulary is held.
+(first-occurrence order) to a cache file: files are read by the compiled scanner of
+:mod:`.scan`, iterables of sentences through a dictionary. Finalising the vocabulary
+(``min_count``, ``max_final_vocab``, descending frequency as gensim and word2vec.c order it)
+then rewrites that file through a lookup array, ``-1`` marking words that did not make it.
+Training streams the encoded file in chunks, so memory stays flat in corpus size: only the
+vocabulary is held.
 
 Subsampling of frequent words keeps word ``w`` (count ``f``) with word2vec.c's probability
 ``min(1, (sqrt(f / (s·N)) + 1) · (s·N) / f)``, where ``s`` is ``sample`` and ``N`` is the number of
@@ -13,6 +15,7 @@ in-vocabulary tokens (gensim: ``sample >= 1`` is an absolute count threshold ins
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -26,6 +29,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from lmbasics._util.errors import LmbasicsError
+from lmbasics.word2vec.corpus import LineSentence, ReadStats, compiled_source, file_blocks
+from lmbasics.word2vec.scan import Scanner
 
 _FLUSH_TOKENS = 1 << 20  # ids buffered (int32) before they are written
 
@@ -151,7 +156,14 @@ def _new_cache(cache_dir: str | None) -> EncodedCorpus:
 def scan_corpus(
     sentences: Iterable[list[str]], progress: bool | None = False, cache_dir: str | None = None
 ) -> tuple[list[str], np.ndarray, EncodedCorpus]:
-    """One pass: provisional vocabulary (first-occurrence order), raw counts, encoded corpus."""
+    """One pass: provisional vocabulary (first-occurrence order), raw counts, encoded corpus.
+
+    A :class:`~lmbasics.word2vec.corpus.LineSentence` is read by the compiled scanner
+    (:func:`_scan_files`, the same result); any other iterable of sentences in Python.
+    """
+    source = compiled_source(sentences)
+    if source is not None:
+        return _scan_files(source, progress, cache_dir)
     corpus = _new_cache(cache_dir)
     writer = _Writer(corpus)
     # A new word's id is the dictionary's size when it is first seen: defaultdict calls the C
@@ -182,6 +194,39 @@ def scan_corpus(
     return list(word_to_id), counts, corpus
 
 
+def _scan_files(
+    source: LineSentence, progress: bool | None, cache_dir: str | None
+) -> tuple[list[str], np.ndarray, EncodedCorpus]:
+    """:func:`scan_corpus` for files, by the compiled scanner: ids and sentence ends go straight
+    from its buffers to the cache files; ``source.stats`` is filled as iterating it would."""
+    corpus = _new_cache(cache_dir)
+    scanner = Scanner(source.max_sentence_length)
+    bar = tqdm(desc="scanning corpus", unit=" words", unit_scale=True,
+               disable=None if progress is None else not progress)
+    try:
+        with open(corpus.tokens_path, "wb") as tokens, open(corpus.ends_path, "wb") as ends:
+            for path in source.files:
+                # closed on error too, which stops the file's reader thread at once
+                with contextlib.closing(file_blocks(path)) as blocks:
+                    for ids, sentence_ends in scanner.scan_file(blocks):
+                        ids.tofile(tokens)
+                        sentence_ends.tofile(ends)
+                        corpus.num_sentences += len(sentence_ends)
+                        bar.update(len(ids))
+        corpus.total_words = scanner.total_words
+        words, counts, remap = scanner.words()
+        if remap is not None:  # invalid UTF-8 made two byte strings one word
+            remap_corpus(corpus, remap)
+    except BaseException:
+        corpus.close()
+        raise
+    finally:
+        bar.close()
+    source.stats = ReadStats(files=len(source.files), lines=scanner.lines,
+                             invalid_utf8_lines=scanner.invalid_utf8_lines)
+    return words, counts, corpus
+
+
 def encode_corpus(
     sentences: Iterable[list[str]],
     key_to_index: dict[str, int],
@@ -189,6 +234,11 @@ def encode_corpus(
     cache_dir: str | None = None,
 ) -> EncodedCorpus:
     """Encode a corpus with a fixed vocabulary (unknown words become ``-1``)."""
+    if compiled_source(sentences) is not None:  # scan, then map the scan's words to the vocabulary
+        words, _, corpus = scan_corpus(sentences, progress, cache_dir)
+        get = key_to_index.get
+        remap_corpus(corpus, np.fromiter(map(get, words, repeat(-1)), np.int32, len(words)))
+        return corpus
     corpus = _new_cache(cache_dir)
     writer = _Writer(corpus)
     get = key_to_index.get

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from lmbasics.encoders import distributed
 from lmbasics.encoders.budgets import Budget
 from lmbasics.encoders.data import Vocabulary, pad
 from lmbasics.encoders.tasks.agreement_data import (
@@ -31,6 +32,7 @@ from lmbasics.encoders.tasks.common import (
     build,
     describe,
     family_configs,
+    on_device,
     predict,
     stats,
 )
@@ -113,7 +115,8 @@ def run_agreement(
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Train every family ``budget.seeds`` times; return the JSON-ready results."""
-    train_set, test_set, linzen, source = load_data(budget, data_dir, Path(cache_dir))
+    with distributed.node_main_first(distributed.world()):  # one spaCy parse per node
+        train_set, test_set, linzen, source = load_data(budget, data_dir, Path(cache_dir))
     if len(train_set) < 2:
         from lmbasics._util.errors import LmbasicsError
 
@@ -143,9 +146,9 @@ def run_agreement(
             rng = seed_everything(seed)
             model = SequenceClassifier(build(configs[family], vocabulary.words, word2vec), 2, "last")
 
-            def batch_loss(index: np.ndarray, model: SequenceClassifier = model) -> torch.Tensor:
-                ids, mask = pad([train_rows[i] for i in index])
-                return F.cross_entropy(model(ids, mask), labels[index])
+            def batch_loss(module: torch.nn.Module, index: np.ndarray) -> torch.Tensor:
+                ids, mask, target = on_device(module, *pad([train_rows[i] for i in index]), labels[index])
+                return F.cross_entropy(module(ids, mask), target)
 
             losses = train(model, batch_loss, len(train_rows), budget.agreement_train, rng)
             for examples, runs in ((test_set, held_runs), (linzen, linzen_runs)):

@@ -100,6 +100,12 @@ class SequenceClassifier(nn.Module):
         return self.head(pooled)  # (B, classes)
 
 
+def on_device(model: nn.Module, *tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """``tensors`` moved to ``model``'s device (a GPU per process under torchrun; a no-op on CPU)."""
+    device = next(model.parameters()).device
+    return tuple(tensor.to(device) for tensor in tensors)
+
+
 def stats(values: Sequence[float]) -> dict[str, Any]:
     """Mean, sample standard deviation and the values themselves."""
     values = [float(v) for v in values]
@@ -116,6 +122,6 @@ def predict(model: nn.Module, rows: Sequence[Sequence[int]], batch_size: int = 2
     model.eval()
     out: list[int] = []
     for start in range(0, len(rows), batch_size):
-        ids, mask = pad(rows[start : start + batch_size])
+        ids, mask = on_device(model, *pad(rows[start : start + batch_size]))
         out.extend(model(ids, mask).argmax(-1).tolist())
     return out

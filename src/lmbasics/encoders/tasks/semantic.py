@@ -29,6 +29,7 @@ from lmbasics.encoders.tasks.common import (
     build,
     describe,
     family_configs,
+    on_device,
     predict,
     stats,
 )
@@ -141,15 +142,15 @@ def _run_wic(
         positions = torch.tensor([e[2] for e in examples] + [e[3] for e in examples])
         return ids, mask, positions, torch.tensor([e[4] for e in examples])
 
-    def batch_loss(index: np.ndarray) -> torch.Tensor:
-        ids, mask, positions, labels = batch([train_set[i] for i in index])
-        return F.cross_entropy(model(ids, mask, positions), labels)
+    def batch_loss(module: nn.Module, index: np.ndarray) -> torch.Tensor:
+        ids, mask, positions, labels = on_device(module, *batch([train_set[i] for i in index]))
+        return F.cross_entropy(module(ids, mask, positions), labels)
 
     train(model, batch_loss, len(train_set), budget.semantic_train, rng)
     hits = 0
     with torch.no_grad():
         for start in range(0, len(test_set), 256):
-            ids, mask, positions, labels = batch(test_set[start : start + 256])
+            ids, mask, positions, labels = on_device(model, *batch(test_set[start : start + 256]))
             hits += int((model(ids, mask, positions).argmax(-1) == labels).sum())
     return hits / len(test_set)
 
@@ -165,9 +166,9 @@ def _run_sst2(
     rows = [vocabulary.encode(words) for words, _ in train_set]
     labels = torch.tensor([label for _, label in train_set])
 
-    def batch_loss(index: np.ndarray) -> torch.Tensor:
-        ids, mask = pad([rows[i] for i in index])
-        return F.cross_entropy(model(ids, mask), labels[index])
+    def batch_loss(module: nn.Module, index: np.ndarray) -> torch.Tensor:
+        ids, mask, target = on_device(module, *pad([rows[i] for i in index]), labels[index])
+        return F.cross_entropy(module(ids, mask), target)
 
     train(model, batch_loss, len(rows), budget.semantic_train, rng)
     guesses = predict(model, [vocabulary.encode(words) for words, _ in test_set])

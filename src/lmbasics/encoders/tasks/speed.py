@@ -9,6 +9,12 @@ pass (activation memory, measured with ``saved_tensors_hooks``), since PyTorch k
 allocator statistics. ``sequential_steps_per_layer`` is the length of the longest chain of
 dependent operations inside one layer: T for an RNN, 1 for a convolution or attention.
 The thread count is PyTorch's (all cores unless set); timings are not reproducible to the digit.
+
+Under torchrun with N processes, the first process times everything above alone while the others
+wait, then training is timed again data-parallel on 2, 4, ... and N processes (the first k ranks,
+DDP over their own group), the same global batch split k ways:
+``train_tokens_per_s_by_processes`` maps the process count to global tokens/s (1: the figure
+above). torchrun gives each CPU process one thread unless ``OMP_NUM_THREADS`` says otherwise.
 """
 
 from __future__ import annotations
@@ -18,10 +24,13 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 import torch
+import torch.distributed as dist
 
 from lmbasics._util.errors import LmbasicsError
 from lmbasics._util.timing import median_seconds
+from lmbasics.encoders import distributed
 from lmbasics.encoders.base import Encoder
 from lmbasics.encoders.budgets import Budget
 from lmbasics.encoders.config import EncoderConfig, TransformerConfig
@@ -67,13 +76,21 @@ def time_inference(encoder: Encoder, ids: torch.Tensor, mask: torch.Tensor, repe
     return median_seconds(work, repeats, _synchronize(ids.device))
 
 
-def time_training(encoder: Encoder, ids: torch.Tensor, mask: torch.Tensor, repeats: int) -> float:
-    """Median seconds of forward + backward + AdamW step."""
+def time_training(
+    encoder: Encoder,
+    ids: torch.Tensor,
+    mask: torch.Tensor,
+    repeats: int,
+    module: torch.nn.Module | None = None,
+) -> float:
+    """Median seconds of forward + backward + AdamW step (through ``module``, e.g. the encoder
+    under DDP, when given)."""
     encoder.train()
     optimizer = torch.optim.AdamW(encoder.parameters(), lr=1e-4)
+    step = module or encoder
 
     def work() -> None:
-        loss = encoder(ids, mask).pow(2).mean()
+        loss = step(ids, mask).pow(2).mean()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -102,14 +119,39 @@ def activation_bytes(encoder: Encoder, ids: torch.Tensor, mask: torch.Tensor) ->
     return sum(n for (pointer, _), n in seen.items() if pointer not in parameters)
 
 
+def time_data_parallel(
+    config: EncoderConfig,
+    batch: int,
+    length: int,
+    repeats: int,
+    device: torch.device,
+    group: dist.ProcessGroup,
+) -> float:
+    """Median seconds of one DDP training step of a ``batch``-row global batch split over the
+    processes of ``group`` (call it on each of them; every one draws the same batch)."""
+    seed_everything(0)
+    encoder = build_encoder(config).to(device)
+    ids = torch.randint(4, config.vocab_size, (batch, length), device=device)
+    rows = torch.as_tensor(
+        np.array_split(np.arange(batch), dist.get_world_size(group))[dist.get_rank(group)], device=device
+    )
+    local = ids[rows]
+    mask = torch.ones_like(local, dtype=torch.bool)
+    module = distributed.wrap(encoder, distributed.world(), group)
+    return time_training(encoder, local, mask, repeats, module)
+
+
 def run_speed(
     budget: Budget,
     families: Sequence[str],
     device: str | None = None,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Throughput and memory of every family at every length of ``budget.speed_lengths``."""
-    target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    """Throughput and memory of every family at every length of ``budget.speed_lengths``
+    (and training throughput by process count under torchrun, see the module docstring)."""
+    current = distributed.world()
+    default = current.device if current.size > 1 else ("cuda" if torch.cuda.is_available() else "cpu")
+    target = torch.device(device or default)
     vocab_size = 1000
     # dropout off: this measures the architectures, not the regulariser (and dropout on the
     # attention weights would force PyTorch's unfused attention on a CPU)
@@ -128,32 +170,59 @@ def run_speed(
                     f"the {budget.name} speed budget needs about {need / 2**30:.1f} GiB for "
                     f"{family} at length {length}; {available_memory() / 2**30:.1f} GiB is free"
                 )
+    # every process creates every group, in the same order; ranks 0..k-1 form group k
+    groups = {k: dist.new_group(list(range(k))) for k in distributed.process_counts(current.size)[1:]}
     results: dict[str, Any] = {
         "device": str(target),
         "threads": torch.get_num_threads(),
+        "processes": current.size,
         "encoders": describe(configs, families),
         "families": {},
     }
     for family in families:
         rows = {}
         for length in budget.speed_lengths:
-            seed_everything(0)
-            encoder = build_encoder(configs[family]).to(target)
             batch = max(budget.speed_tokens // length, 1)
-            ids = torch.randint(4, vocab_size, (batch, length), device=target)
-            mask = torch.ones_like(ids, dtype=torch.bool)
-            infer = time_inference(encoder, ids, mask, budget.speed_repeats)
-            fit = time_training(encoder, ids, mask, budget.speed_repeats)
-            rows[str(length)] = {
-                "batch": batch,
-                "inference_tokens_per_s": batch * length / infer,
-                "train_tokens_per_s": batch * length / fit,
-                "memory_bytes": activation_bytes(encoder, ids, mask),
-                "sequential_steps_per_layer": sequential_steps_per_layer(family, length),
-            }
-            log(
-                f"speed {family} T={length}: train {rows[str(length)]['train_tokens_per_s']:.0f} "
-                f"tok/s, inference {rows[str(length)]['inference_tokens_per_s']:.0f} tok/s"
-            )
+            row: dict[str, Any] = {"batch": batch}
+            if current.is_main:
+                row.update(_time_alone(configs[family], batch, length, budget.speed_repeats, target))
+                row["sequential_steps_per_layer"] = sequential_steps_per_layer(family, length)
+            if groups:
+                by_processes = {"1": row.get("train_tokens_per_s")}
+                for count, group in groups.items():
+                    if current.rank < count and batch >= count:
+                        seconds = time_data_parallel(
+                            configs[family], batch, length, budget.speed_repeats, target, group
+                        )
+                        by_processes[str(count)] = batch * length / seconds
+                row["train_tokens_per_s_by_processes"] = by_processes
+            rows[str(length)] = row
+            if current.is_main:
+                log(
+                    f"speed {family} T={length}: train {row['train_tokens_per_s']:.0f} "
+                    f"tok/s, inference {row['inference_tokens_per_s']:.0f} tok/s"
+                    + (f", by processes {_format(row['train_tokens_per_s_by_processes'])}" if groups else "")
+                )
         results["families"][family] = rows
     return results
+
+
+def _time_alone(
+    config: EncoderConfig, batch: int, length: int, repeats: int, device: torch.device
+) -> dict[str, float]:
+    """Inference, training and memory of one process on the whole batch."""
+    seed_everything(0)
+    encoder = build_encoder(config).to(device)
+    ids = torch.randint(4, config.vocab_size, (batch, length), device=device)
+    mask = torch.ones_like(ids, dtype=torch.bool)
+    infer = time_inference(encoder, ids, mask, repeats)
+    fit = time_training(encoder, ids, mask, repeats)
+    return {
+        "inference_tokens_per_s": batch * length / infer,
+        "train_tokens_per_s": batch * length / fit,
+        "memory_bytes": activation_bytes(encoder, ids, mask),
+    }
+
+
+def _format(by_processes: dict[str, float | None]) -> str:
+    return ", ".join(f"{k}: {v:.0f}" for k, v in by_processes.items() if v is not None)

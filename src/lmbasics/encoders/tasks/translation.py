@@ -26,7 +26,7 @@ from lmbasics.encoders.config import EncoderConfig
 from lmbasics.encoders.data import BOS, EOS, PAD, Vocabulary, pad, tokenize
 from lmbasics.encoders.matching import body_parameters, match_width
 from lmbasics.encoders.seq2seq import Seq2Seq
-from lmbasics.encoders.tasks.common import family_configs, stats
+from lmbasics.encoders.tasks.common import family_configs, on_device, stats
 from lmbasics.encoders.training import seed_everything, train
 
 Pair = tuple[list[str], list[str]]
@@ -155,18 +155,23 @@ def run_translation(
             if word2vec is not None:
                 model.encoder.load_word_vectors(source_vocabulary.words, word2vec)
 
-            def batch_loss(index: np.ndarray, model: Seq2Seq = model) -> torch.Tensor:
+            def batch_loss(module: torch.nn.Module, index: np.ndarray) -> torch.Tensor:
                 src, src_mask = pad([source_rows[i] for i in index])
                 tgt_in, tgt_mask = pad([[BOS, *target_rows[i]] for i in index])
                 tgt_out, _ = pad([[*target_rows[i], EOS] for i in index])
-                logits = model(src, src_mask, tgt_in, tgt_mask)  # (B, U, V)
-                return F.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=PAD)
+                batch = on_device(module, src, src_mask, tgt_in, tgt_mask, tgt_out)
+                logits = module(*batch[:4])  # (B, U, V)
+                return F.cross_entropy(logits.flatten(0, 1), batch[4].flatten(), ignore_index=PAD)
 
-            losses = train(model, batch_loss, len(train_set), budget.translation_train, rng)
+            def target_tokens(index: np.ndarray) -> int:
+                """The loss averages over target words and the end mark, padding ignored."""
+                return sum(len(target_rows[i]) + 1 for i in index)
+
+            losses = train(model, batch_loss, len(train_set), budget.translation_train, rng, target_tokens)
             hypotheses = []
             for start in range(0, len(test_set), 100):
                 chunk = test_set[start : start + 100]
-                src, src_mask = pad([source_vocabulary.encode(s) for s, _ in chunk])
+                src, src_mask = on_device(model, *pad([source_vocabulary.encode(s) for s, _ in chunk]))
                 limit = int(src.shape[1] * 1.5) + 5
                 for row in model.greedy(src, src_mask, limit):
                     hypotheses.append(" ".join(target_vocabulary.decode(row)))
