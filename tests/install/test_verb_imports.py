@@ -67,6 +67,25 @@ def test_word2vec_verbs_work_without_any_extra(workdir, argv):
     assert not set(report["loaded"]) - WORD2VEC_NEEDS, report
 
 
+@pytest.mark.parametrize("vectors", ["v.bin", "v.txt"])
+@pytest.mark.parametrize("argv", [
+    ["similar", "{vectors}", "w1", "-n", "3"],
+    ["analogy", "{vectors}", "w1", "w2", "w3"],
+    ["evaluate", "{vectors}", "--analogies", "questions.txt", "--pairs", "pairs.tsv"],
+])
+def test_querying_vectors_never_loads_numba(workdir, vectors, argv):
+    """Reading vectors needs NumPy only: numba's start (a second or more) is for training and
+    for text files of a million numbers or more (``io._SCAN_MIN_NUMBERS``), not for these."""
+    from lmbasics.word2vec.io import read_word2vec, write_word2vec
+
+    if not (workdir / "v.txt").exists():
+        write_word2vec(workdir / "v.txt", *read_word2vec(workdir / "v.bin", binary=True))
+    report, stderr = run([arg.format(vectors=vectors) for arg in argv], workdir, hidden=())
+    assert report["code"] == 0, stderr
+    assert "numba" not in report["loaded"], report
+    assert set(report["loaded"]) <= {"numpy", "scipy"}, report  # evaluate: scipy's Spearman
+
+
 def test_plain_train_never_imports_ray(workdir):
     """With every package importable, training in one process still loads no cluster code."""
     report, stderr = run(["train", "corpus.txt", "-o", "v4.txt", "--dim", "8", "--epochs", "1",
