@@ -10,9 +10,10 @@ batches (:mod:`lmbasics.encoders.distributed`).
 :func:`fit` trains to a plateau: with a token ceiling (``max_tokens``) the decay ends there, the
 model is scored on validation data every ``eval_tokens`` training tokens, the run stops once
 ``patience`` scores in a row bring no new best (and not before ``min_tokens``: models that sit at
-the majority class for a while before they learn are not at a plateau), and the best weights by validation are restored
-(early stopping as in Prechelt 1998). Every family on an axis sees the same batches for a seed,
-so a ceiling in tokens is the same for all of them. :func:`train` is the fixed-step loop.
+the majority class for a while before they learn are not at a plateau), and the best weights by
+validation are restored (early stopping as in Prechelt 1998). Every family on an axis sees the
+same batches for a seed, so a ceiling in tokens is the same for all of them. :func:`train` is
+the fixed-step loop.
 """
 
 from __future__ import annotations
