@@ -1,7 +1,8 @@
 """One claims table from several ``lmbasics encoders compare`` runs (for docs/encoders.md).
 
-Each run directory holds ``<axis>.json`` files and ``config.json``; for every axis the *first*
-directory on the command line that has it wins, so list the larger budgets first. Verdicts are
+Each run directory holds ``<axis>.json`` files (``<axis>-4x.json`` at the second width) and
+``config.json``; for every axis the *first* directory on the command line that has it wins, so
+list the larger budgets first. Verdicts are
 recomputed by :func:`lmbasics.encoders.verdicts.all_claims` from the stored numbers.
 
 Usage: ``python benchmarks/encoders_claims.py docs/encoders/small docs/encoders/tiny-data``;
@@ -16,7 +17,7 @@ import json
 from pathlib import Path
 
 from lmbasics._util.atomic import atomic_write_text
-from lmbasics.encoders.compare import AXES
+from lmbasics.encoders.compare import AXES, WIDTHS
 from lmbasics.encoders.report import render
 from lmbasics.encoders.verdicts import all_claims
 
@@ -29,7 +30,7 @@ def main() -> None:
     results, source = {}, {}
     for run in args.runs:
         config = json.loads((run / "config.json").read_text())
-        for axis in AXES:
+        for axis in [a if w == 1 else f"{a}-{w}x" for a in AXES for w in WIDTHS]:
             path = run / f"{axis}.json"
             if axis not in results and path.is_file():
                 results[axis] = json.loads(path.read_text())

@@ -1,9 +1,15 @@
-"""Compute budgets for the comparison: ``tiny`` (CI, minutes), ``small`` (2 CPU cores, about two
-hours for every axis), ``full`` (sized for one GPU).
+"""Compute budgets for the comparison: ``tiny`` (CI, minutes), ``small`` (2 CPU cores, about
+three hours for every axis with tuning), ``full`` (sized for one GPU).
 
 A budget fixes what every family shares — embedding size, the Transformer's width and depth
-that the other families are matched to, the optimiser schedule and steps, the data sizes and the
-number of seeds — so that only the family differs between runs on an axis.
+that the other families are matched to, the tuning grid, the token ceiling, validation interval
+and patience of every run, the data sizes and the number of seeds — so that only the family
+differs between runs on an axis. :meth:`Budget.widened` is the same budget at about ``factor``
+times the body parameters (the ``--width`` of ``encoders compare``).
+
+How ``small`` was sized (per-token costs from the stored ``docs/encoders/small*`` runs, 2
+threads): every run of the grid trained to its ceiling would take about 3 hours for agreement,
+semantic and translation together; runs that reach their plateau earlier take less.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any
 
 from lmbasics._util.errors import LmbasicsError
 from lmbasics.encoders.training import TrainConfig
+from lmbasics.encoders.tuning import Grid
 
 
 @dataclass(frozen=True)
@@ -39,10 +46,48 @@ class Budget:
     speed_lengths: tuple[int, ...]  # sequence lengths timed
     speed_tokens: int  # tokens per timed batch (batch size = speed_tokens // length, >= 1)
     speed_repeats: int  # timed repetitions (the median is reported)
+    grid: Grid  # learning rates (and warm-ups) tried for every family on every task
+    validation_fraction: float = 0.1  # share of the training data held out for validation
+    validation_max: int = 2000  # cap on validation examples per task
+    width: int = 1  # body parameters about this multiple of the budget's own (see widened)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def widened(self, factor: int) -> Budget:
+        """This budget at about ``factor`` x the body parameters: the Transformer's width times
+        sqrt(factor) (a multiple of its heads; its body grows with width squared), the other
+        families matched to it as always; everything else unchanged."""
+        if factor < 1:
+            raise LmbasicsError("a width factor must be at least 1")
+        if factor == 1:
+            return self
+        step = self.num_heads
+        hidden = max(step, round(self.hidden_size * factor**0.5 / step) * step)
+        return dataclasses.replace(self, hidden_size=hidden, width=self.width * factor)
+
+
+def _plateau(grid: Grid, max_tokens: int, batch_size: int, warmup_steps: int, patience: int) -> TrainConfig:
+    """Train to a plateau: at most ``max_tokens``, validated 20 times on the way (every 5 %),
+    never stopped before a quarter of it.
+    The learning rate is the grid's middle one, for untuned runs; the compared families each
+    get theirs from the grid."""
+    return TrainConfig(
+        steps=0,
+        batch_size=batch_size,
+        learning_rate=sorted(grid.learning_rates)[len(grid.learning_rates) // 2],
+        warmup_steps=warmup_steps,
+        max_tokens=max_tokens,
+        eval_tokens=max_tokens // 20,
+        patience=patience,
+        min_tokens=max_tokens // 4,
+    )
+
+
+# log-spaced peak learning rates; warm-ups are each task's own (in its TrainConfig)
+TINY_GRID = Grid(learning_rates=(3e-3, 1e-2))
+SMALL_GRID = Grid(learning_rates=(5e-4, 1.5e-3, 4.5e-3))
+FULL_GRID = Grid(learning_rates=(2.5e-4, 5e-4, 1e-3, 2e-3))
 
 BUDGETS: dict[str, Budget] = {
     "tiny": Budget(
@@ -56,15 +101,17 @@ BUDGETS: dict[str, Budget] = {
         dropout=0.0,
         agreement_corpus_tokens=100_000,
         agreement_examples=1500,
-        agreement_train=TrainConfig(steps=80, batch_size=32, learning_rate=3e-3, warmup_steps=10),
+        agreement_train=_plateau(TINY_GRID, 32_000, batch_size=32, warmup_steps=10, patience=3),
         semantic_examples=800,
-        semantic_train=TrainConfig(steps=40, batch_size=32, learning_rate=3e-3, warmup_steps=10),
+        semantic_train=_plateau(TINY_GRID, 14_000, batch_size=32, warmup_steps=10, patience=3),
         translation_examples=800,
         translation_test=40,
-        translation_train=TrainConfig(steps=80, batch_size=16, learning_rate=3e-3, warmup_steps=10),
+        translation_train=_plateau(TINY_GRID, 17_000, batch_size=16, warmup_steps=10, patience=3),
         speed_lengths=(16, 64),
         speed_tokens=512,
         speed_repeats=2,
+        grid=TINY_GRID,
+        validation_max=200,
     ),
     "small": Budget(
         name="small",
@@ -77,15 +124,18 @@ BUDGETS: dict[str, Budget] = {
         dropout=0.1,
         agreement_corpus_tokens=3_000_000,
         agreement_examples=60_000,
-        agreement_train=TrainConfig(steps=2000, batch_size=64, learning_rate=2e-3, warmup_steps=100),
+        # ceilings about the old fixed schedules' tokens (2000 x 64 prefixes of ~37 words;
+        # 800 x 32 sentences of ~18; 2500 x 64 pairs of ~25), translation's a little lower
+        agreement_train=_plateau(SMALL_GRID, 4_000_000, batch_size=64, warmup_steps=100, patience=4),
         semantic_examples=7000,
-        semantic_train=TrainConfig(steps=800, batch_size=32, learning_rate=1e-3, warmup_steps=50),
+        semantic_train=_plateau(SMALL_GRID, 500_000, batch_size=32, warmup_steps=50, patience=4),
         translation_examples=29_000,
         translation_test=1000,
-        translation_train=TrainConfig(steps=2500, batch_size=64, learning_rate=2e-3, warmup_steps=200),
+        translation_train=_plateau(SMALL_GRID, 3_500_000, batch_size=64, warmup_steps=200, patience=4),
         speed_lengths=(16, 64, 256, 1024),
         speed_tokens=8192,
         speed_repeats=3,
+        grid=SMALL_GRID,
     ),
     "full": Budget(
         name="full",
@@ -98,15 +148,17 @@ BUDGETS: dict[str, Budget] = {
         dropout=0.1,
         agreement_corpus_tokens=17_007_683,
         agreement_examples=1_000_000,
-        agreement_train=TrainConfig(steps=30_000, batch_size=128, learning_rate=1e-3, warmup_steps=1000),
+        agreement_train=_plateau(FULL_GRID, 140_000_000, batch_size=128, warmup_steps=1000, patience=5),
         semantic_examples=100_000,
-        semantic_train=TrainConfig(steps=5000, batch_size=32, learning_rate=5e-4, warmup_steps=300),
+        semantic_train=_plateau(FULL_GRID, 3_000_000, batch_size=32, warmup_steps=300, patience=5),
         translation_examples=29_000,
         translation_test=1000,
-        translation_train=TrainConfig(steps=20_000, batch_size=128, learning_rate=5e-4, warmup_steps=2000),
+        translation_train=_plateau(FULL_GRID, 65_000_000, batch_size=128, warmup_steps=2000, patience=5),
         speed_lengths=(16, 32, 64, 128, 256, 512, 1024),
         speed_tokens=32_768,
         speed_repeats=10,
+        grid=FULL_GRID,
+        validation_max=5000,
     ),
 }
 

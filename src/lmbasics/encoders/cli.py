@@ -1,6 +1,8 @@
 """``lmbasics encoders ...``: the verbs of the encoders wing.
 
 - ``compare --axis agreement|semantic|translation|speed|all --budget tiny|small|full --out DIR``
+  (``--width 1,4``: agreement and semantic also at 4x the body parameters; rerun with the same
+  ``--out`` to resume: finished runs are kept in ``DIR/runs``)
 - ``build-agreement --corpus FILE --out FILE`` (and ``--linzen DIR --linzen-out FILE``)
 
 PyTorch and spaCy are imported only when a verb runs, so ``lmbasics --help`` stays fast.
@@ -23,7 +25,14 @@ def register(subparsers: Any) -> None:
     verbs = parser.add_subparsers(dest="encoders_verb", metavar="VERB")
     verbs.required = True
 
-    compare = verbs.add_parser("compare", help="run the four-axis comparison, write a report")
+    compare = verbs.add_parser(
+        "compare",
+        help="run the four-axis comparison, write a report",
+        description="Tune every family's learning rate on validation data carved from the training "
+        "data, train each to its validation plateau (within a token ceiling shared by all families), "
+        "test the best weights, and write JSON, PNGs and report.md. Every finished run is kept under "
+        "OUT/runs: run the same command again with the same --out to resume after a stop.",
+    )
     compare.add_argument(
         "--axis",
         type=_axes,
@@ -44,6 +53,14 @@ def register(subparsers: Any) -> None:
         help="comma-separated: cnn, lstm, gru, transformer",
     )
     compare.add_argument("--seeds", type=int, default=None, help="override the budget's seeds")
+    compare.add_argument(
+        "--width",
+        type=_widths,
+        default=[1],
+        help="body-parameter multiples to run agreement and semantic at: 1 (the budget's size), "
+        "4 (the Transformer twice as wide, about 4x its body parameters; the other families "
+        "matched to it) or 1,4 (both, side by side in the report); translation and speed run at 1",
+    )
     compare.add_argument("--threads", type=int, default=None, help="PyTorch threads")
     compare.add_argument(
         "--word2vec", default=None, help="word2vec text/binary file to start embeddings from"
@@ -69,6 +86,17 @@ def _axes(text: str) -> list[str]:
     if not names:
         raise argparse.ArgumentTypeError("no axis given")
     return names
+
+
+def _widths(text: str) -> list[int]:
+    """Parse ``--width``: ``1``, ``4`` or ``1,4`` (argparse type)."""
+    try:
+        widths = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a width list: {text!r} (e.g. 1,4)") from None
+    if not widths:
+        raise argparse.ArgumentTypeError("no width given")
+    return widths
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -97,6 +125,7 @@ def _compare(args: argparse.Namespace) -> int:
             args.word2vec,
             command=command,
             log=lambda line: print(line, file=sys.stderr),
+            widths=args.width,
         )
     if current.is_main:
         print(f"report: {args.out}/report.md")

@@ -6,6 +6,12 @@ not enough memory — leaves the others' results, and the report (``report.md``,
 first) names what is missing. The resolved settings go to ``config.json`` beside them.
 Without a data directory only the ``tiny`` budget runs, on made-up data.
 
+Every trained run (task, family, seed, learning rate, warm-up) is kept under ``runs/`` as it
+finishes (:mod:`lmbasics.encoders.runs`): the same command run again with the same ``--out``
+skips finished runs, so a stopped comparison resumes. ``widths`` other than 1 run the
+agreement and semantic axes again at about that many times the body parameters
+(``<axis>-4x.json``); the claims are judged at width 1, the report shows the sizes side by side.
+
 Under torchrun every process runs every axis (training data-parallel, evaluating the same
 weights), and only the first writes files and logs. An axis that fails there ends the run
 after the report is written: the processes' collectives must stay in step, so none may skip on.
@@ -27,12 +33,15 @@ from lmbasics._util.errors import LmbasicsError
 from lmbasics.encoders import distributed
 from lmbasics.encoders.budgets import Budget
 from lmbasics.encoders.config import FAMILIES
-from lmbasics.encoders.plots import PLOTTERS
+from lmbasics.encoders.plots import PLOTTERS, plot_curves
 from lmbasics.encoders.report import render
+from lmbasics.encoders.runs import RunCache
 from lmbasics.encoders.verdicts import all_claims
 
 AXES = ("agreement", "semantic", "translation", "speed")
 DEFAULT_FAMILIES = ("cnn", "lstm", "transformer")
+SCALED_AXES = ("agreement", "semantic")  # the axes run at every width; the others at width 1
+WIDTHS = (1, 4)  # body-parameter multiples a comparison may run at
 
 
 def default_cache_dir() -> Path:
@@ -50,6 +59,16 @@ def check_families(families: Sequence[str]) -> list[str]:
     return list(families)
 
 
+def check_widths(widths: Sequence[int]) -> list[int]:
+    """The widths, validated: each of :data:`WIDTHS`, once, at least one."""
+    unknown = [w for w in widths if w not in WIDTHS]
+    if unknown:
+        raise LmbasicsError(f"unknown width {unknown[0]!r} (choose from {', '.join(map(str, WIDTHS))})")
+    if len(set(widths)) != len(widths) or not widths:
+        raise LmbasicsError("give each width once, at least one")
+    return list(widths)
+
+
 def run_axis(
     axis: str,
     budget: Budget,
@@ -58,20 +77,21 @@ def run_axis(
     cache_dir: Path,
     word2vec: Path | None,
     log: Callable[[str], None],
+    runs: RunCache | None = None,
 ) -> dict[str, Any]:
-    """One axis's results (imports the task lazily)."""
+    """One axis's results (imports the task lazily); ``runs``: where finished runs are kept."""
     if axis == "agreement":
         from lmbasics.encoders.tasks.agreement import run_agreement
 
-        return run_agreement(budget, families, data_dir, cache_dir, word2vec, log)
+        return run_agreement(budget, families, data_dir, cache_dir, word2vec, log, runs)
     if axis == "semantic":
         from lmbasics.encoders.tasks.semantic import run_semantic
 
-        return run_semantic(budget, families, data_dir, word2vec, log)
+        return run_semantic(budget, families, data_dir, word2vec, log, runs)
     if axis == "translation":
         from lmbasics.encoders.tasks.translation import run_translation
 
-        return run_translation(budget, families, data_dir, word2vec, log)
+        return run_translation(budget, families, data_dir, word2vec, log, runs)
     if axis == "speed":
         from lmbasics.encoders.tasks.speed import run_speed
 
@@ -89,12 +109,16 @@ def compare(
     word2vec: str | os.PathLike[str] | None = None,
     command: str = "",
     log: Callable[[str], None] = print,
+    widths: Sequence[int] = (1,),
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Run ``axes``; write everything under ``out``; return ``(results, errors by axis)``."""
+    """Run ``axes`` (agreement and semantic at each of ``widths``); write everything under
+    ``out``, finished runs under ``out/runs``; return ``(results, errors)`` keyed by axis, with
+    ``-<w>x`` for a width ``w`` other than 1."""
     families = check_families(families)
     for axis in axes:
         if axis not in AXES:
             raise LmbasicsError(f"unknown axis {axis!r} (choose from {', '.join(AXES)} or all)")
+    widths = check_widths(widths)
     data = Path(data_dir) if data_dir is not None else None
     if data is not None and not data.is_dir():
         raise LmbasicsError(f"no such data directory: {data}")
@@ -121,6 +145,7 @@ def compare(
         "command": command or f"compare {', '.join(axes)}",
         "budget": budget.name,
         "seeds": budget.seeds,
+        "widths": widths,
         "families": families,
         "threads": torch.get_num_threads(),
         "processes": current.size,
@@ -133,23 +158,31 @@ def compare(
     results: dict[str, Any] = {}
     errors: dict[str, str] = {}
     start = time.perf_counter()
-    for axis in axes:
+    trained = reused = 0
+    for axis, width in [(a, w) for a in axes for w in (widths if a in SCALED_AXES else (1,))]:
+        label = axis if width == 1 else f"{axis}-{width}x"
         axis_start = time.perf_counter()
+        runs = RunCache(out / "runs" / label, {"axis": axis, "width": width})
         try:
-            results[axis] = run_axis(axis, budget, families, data, cache, vectors, log)
+            results[label] = run_axis(axis, budget.widened(width), families, data, cache, vectors, log, runs)
         except LmbasicsError as error:
-            errors[axis] = str(error)
+            errors[label] = str(error)
         except (MemoryError, torch.OutOfMemoryError):
-            errors[axis] = f"out of memory at the {budget.name} budget"
-        if axis in errors:
+            errors[label] = f"out of memory at the {budget.name} budget"
+        trained, reused = trained + runs.trained, reused + runs.reused
+        if label in errors:
             if current.size > 1:
                 break
             continue
-        results[axis]["wall_seconds"] = time.perf_counter() - axis_start
+        results[label]["wall_seconds"] = time.perf_counter() - axis_start
+        results[label]["width"] = width
         if current.is_main:
-            atomic_write_text(out / f"{axis}.json", json.dumps(results[axis], indent=2))
-            PLOTTERS[axis](results[axis], out / f"{axis}.png")
+            atomic_write_text(out / f"{label}.json", json.dumps(results[label], indent=2))
+            PLOTTERS[axis](results[label], out / f"{label}.png")
+            if "tuning" in results[label]:
+                plot_curves(results[label], out / f"{label}-curves.png")
     meta["wall_seconds"] = time.perf_counter() - start
+    meta["runs"] = {"trained": trained, "reused": reused}
     if current.is_main:
         summary = {"meta": meta, "claims": all_claims(results), "errors": errors}
         atomic_write_text(out / "claims.json", json.dumps(summary, indent=2))

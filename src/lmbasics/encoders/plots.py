@@ -2,7 +2,9 @@
 
 Agreement: accuracy by distance bin and by attractors (mean, error bars = std over seeds).
 Semantic and translation: bars with error bars. Speed: training/inference tokens/s and memory
-against sequence length, log-log. Drawn on :func:`~lmbasics._util.figures.new_figure` (Agg
+against sequence length, log-log. Curves (:func:`plot_curves`): every reported run's validation
+score against training tokens seen and against training seconds, one colour per family, a dot
+where the kept (best) weights were. Drawn on :func:`~lmbasics._util.figures.new_figure` (Agg
 canvas, no pyplot, the user's backend untouched). No interactive backends, no styling beyond
 labels.
 """
@@ -87,6 +89,29 @@ def plot_speed(results: dict[str, Any], path: Path) -> Path:
             axis.set(xscale="log", yscale="log", xlabel="sequence length", ylabel=label)
     axes[0].legend()
     axes[0].set_title(f"{results['device']}, {results['threads']} thread(s)")
+    save_png(figure, path)
+    return path
+
+
+def plot_curves(results: dict[str, Any], path: Path) -> Path:
+    """Validation score vs tokens seen (left) and vs training seconds (right), a row per task."""
+    tasks = results["tuning"]
+    figure = new_figure((11, 3.6 * len(tasks)), DPI)
+    axes = figure.subplots(len(tasks), 2, squeeze=False)
+    for row, (task, block) in zip(axes, tasks.items()):
+        for index, (family, tuned) in enumerate(block["families"].items()):
+            rate = tuned["chosen"]["learning_rate"]
+            for number, run in enumerate(tuned["runs"]):
+                tokens, seconds, scores = zip(*run["curve"]) if run["curve"] else ((), (), ())
+                best = tokens.index(run["best_tokens"]) if run["best_tokens"] in tokens else None
+                for axis, xs in zip(row, (tokens, seconds)):
+                    label = f"{family} (lr {rate:g})" if number == 0 else None
+                    axis.plot(xs, scores, color=f"C{index}", lw=1, alpha=0.8, label=label)
+                    if best is not None:
+                        axis.plot([xs[best]], [scores[best]], "o", color=f"C{index}", ms=4)
+        row[0].set(xlabel="training tokens seen", ylabel=block["metric"], title=task)
+        row[1].set(xlabel="training seconds", ylabel=block["metric"], title=f"{task}, by wall clock")
+        row[0].legend(fontsize="small")
     save_png(figure, path)
     return path
 

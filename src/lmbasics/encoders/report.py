@@ -2,6 +2,9 @@
 
 Everything in it is computed from the results dictionaries (verdicts by
 :mod:`lmbasics.encoders.verdicts`); axes that failed or were not run are listed with the reason.
+Each trained axis is followed by its tuning table (every setting's validation score, the
+choice, how the reported runs stopped) and its validation curves; an axis run at a second
+width (``<axis>-4x``) gets its own section and a table of both sizes side by side.
 """
 
 from __future__ import annotations
@@ -201,6 +204,86 @@ def _by_processes(result: dict[str, Any]) -> list[str]:
     ]
 
 
+def _tuning(result: dict[str, Any], label: str) -> list[str]:
+    """A table per task: the grid's validation scores per family, the choice, the stops."""
+    lines: list[str] = []
+    for task, block in result.get("tuning", {}).items():
+        percent = "accuracy" in block["metric"]
+        grid = [f"lr {g['learning_rate']:g}, warm-up {g['warmup_steps']}" for g in block["grid"]]
+        rows = []
+        for family, tuned in block["families"].items():
+            scores = [f"{100 * v:.1f}" if percent else f"{v:.3f}" for v in tuned["scores"]]
+            chosen = block["grid"].index(tuned["chosen"])
+            scores[chosen] = f"**{scores[chosen]}**"
+            stops = [f"{r['stopped']} at {r['tokens']:,}" for r in tuned["runs"]]
+            best = sum(r["best_tokens"] for r in tuned["runs"]) / max(len(tuned["runs"]), 1)
+            rows.append([family, *scores, "; ".join(stops), f"{best:,.0f}"])
+        lines += [
+            f"Tuning, {task}: {block['metric']}{' (%)' if percent else ''} of seed 0 at each setting "
+            "(the chosen one in bold; its seeds are the reported runs), on "
+            f"{_validation_count(result, task):,} validation examples carved from the training data.",
+            "",
+            *_table(["family", *grid, "reported runs stopped (tokens)", "mean tokens at best"], rows),
+        ]
+    if lines:
+        lines += [f"![{label} validation curves]({label}-curves.png)", ""]
+    return lines
+
+
+def _validation_count(result: dict[str, Any], task: str) -> int:
+    data = result["data"]
+    return data.get(f"{task}_validation", data.get("validation", 0))
+
+
+def _labels(results: dict[str, Any], axis: str) -> list[str]:
+    """``axis`` and its other widths (``axis-4x``) that have results, narrowest first."""
+    wider = [k for k in results if k.startswith(f"{axis}-") and k[len(axis) + 1 : -1].isdigit()]
+    return [k for k in [axis, *sorted(wider, key=lambda k: int(k[len(axis) + 1 : -1]))] if results.get(k)]
+
+
+# the headline score of an axis run at several widths: (label, statistic of a family's result)
+SIZED = {
+    "agreement": ("held-out accuracy %", lambda r: r["test"]["accuracy"]),
+    "semantic": ("mean of WiC, SST-2 %", lambda r: r["mean"]),
+}
+
+
+def _sizes(results: dict[str, Any]) -> list[str]:
+    """Each family's body parameters and headline score at every width run, side by side."""
+    lines: list[str] = []
+    for axis, (name, score) in SIZED.items():
+        labels = _labels(results, axis)
+        if len(labels) < 2:
+            continue
+        families = list(results[labels[0]]["families"])
+        header = ["family"]
+        for label in labels:
+            width = results[label].get("width", 1)
+            header += [f"{width}x: body params", f"{width}x: {name}"]
+        rows = [
+            [
+                f,
+                *(
+                    c
+                    for label in labels
+                    for c in (_params(results[label], f), _pm(score(results[label]["families"][f])))
+                ),
+            ]
+            for f in families
+            if all(f in results[label]["families"] for label in labels)
+        ]
+        lines += [f"### {axis}", "", *_table(header, rows)]
+    if lines:
+        lines = [
+            "## Two sizes",
+            "",
+            "Does the ranking move with scale? The same budget at each width.",
+            "",
+            *lines,
+        ]
+    return lines
+
+
 SECTIONS = {
     "agreement": _agreement,
     "semantic": _semantic,
@@ -219,7 +302,13 @@ def render(results: dict[str, Any], errors: dict[str, str], meta: dict[str, Any]
         f"{meta['threads']} PyTorch thread(s)"
         + (f" in each of {meta['processes']} processes" if meta.get("processes", 1) > 1 else "")
         + f"; seeds {meta['seeds']}; families "
-        f"{', '.join(meta['families'])}; data {meta['data']}.",
+        f"{', '.join(meta['families'])}; data {meta['data']}"
+        + (
+            f"; runs trained {meta['runs']['trained']}, reused {meta['runs']['reused']}"
+            if "runs" in meta
+            else ""
+        )
+        + ".",
         "",
         "## The seed's claims",
         "",
@@ -232,7 +321,10 @@ def render(results: dict[str, Any], errors: dict[str, str], meta: dict[str, Any]
         lines += ["## Missing", ""]
         lines += [f"- `{axis}`: {message}" for axis, message in errors.items()] + [""]
     for axis, section in SECTIONS.items():
-        if results.get(axis):
-            lines += section(results[axis])
-            lines += [f"![{axis}]({axis}.png)", ""]
-    return "\n".join(lines)
+        for label in _labels(results, axis):
+            part = section(results[label])
+            width = results[label].get("width", 1)
+            if width != 1:
+                part[0] += f" ({width}x body parameters)"
+            lines += [*part, f"![{label}]({label}.png)", "", *_tuning(results[label], label)]
+    return "\n".join(lines + _sizes(results))

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from lmbasics.encoders import distributed
 from lmbasics.encoders.budgets import Budget
 from lmbasics.encoders.data import Vocabulary, pad
+from lmbasics.encoders.runs import RunCache, digest
 from lmbasics.encoders.tasks.agreement_data import (
     AgreementExample,
     cached_agreement_data,
@@ -36,7 +37,8 @@ from lmbasics.encoders.tasks.common import (
     predict,
     stats,
 )
-from lmbasics.encoders.training import seed_everything, train
+from lmbasics.encoders.training import TrainConfig, fit, seed_everything
+from lmbasics.encoders.tuning import tune, validation_split
 
 DISTANCE_BINS = ((1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 15), (16, 10**9))
 LONG_DISTANCE = 13  # the seed's threshold: "more than 13 words apart"
@@ -113,18 +115,28 @@ def run_agreement(
     cache_dir: str | os.PathLike[str] = ".cache/lmbasics",
     word2vec: str | os.PathLike[str] | None = None,
     log: Callable[[str], None] = print,
+    runs: RunCache | None = None,
 ) -> dict[str, Any]:
-    """Train every family ``budget.seeds`` times; return the JSON-ready results."""
+    """Tune every family on validation data, train it ``budget.seeds`` times to its plateau;
+    return the JSON-ready results (``runs``: where finished runs are kept)."""
     with distributed.node_main_first(distributed.world()):  # one spaCy parse per node
-        train_set, test_set, linzen, source = load_data(budget, data_dir, Path(cache_dir))
-    if len(train_set) < 2:
+        all_train, test_set, linzen, source = load_data(budget, data_dir, Path(cache_dir))
+    if len(all_train) < 2:
         from lmbasics._util.errors import LmbasicsError
 
-        raise LmbasicsError(f"only {len(train_set)} agreement examples were built")
+        raise LmbasicsError(f"only {len(all_train)} agreement examples were built")
+    fit_index, held_index = validation_split(
+        len(all_train), budget.validation_fraction, budget.validation_max
+    )
+    train_set = [all_train[i] for i in fit_index]
+    validation = [all_train[i] for i in held_index]
     vocabulary = Vocabulary.build((e.prefix for e in train_set), max_size=10_000)
     train_rows = [vocabulary.encode(e.prefix) for e in train_set]
+    validation_rows = [vocabulary.encode(e.prefix) for e in validation]
     labels = torch.tensor([e.label for e in train_set])
-    max_length = max(len(r) for r in train_rows + [vocabulary.encode(e.prefix) for e in linzen])
+    max_length = max(
+        len(r) for r in train_rows + validation_rows + [vocabulary.encode(e.prefix) for e in linzen]
+    )
     configs = family_configs(budget, families, len(vocabulary), causal=True, max_length=max_length + 1)
     plural_share = float(np.mean([e.label for e in test_set]))
     results: dict[str, Any] = {
@@ -132,6 +144,7 @@ def run_agreement(
         "data": {
             "source": source,
             "train": len(train_set),
+            "validation": len(validation),
             "test": len(test_set),
             "linzen": len(linzen),
             "vocabulary": len(vocabulary),
@@ -140,25 +153,40 @@ def run_agreement(
         "train": budget.agreement_train.to_dict(),
         "families": {},
     }
+
+    def run(family: str, seed: int, config: TrainConfig) -> dict[str, Any]:
+        rng = seed_everything(seed)
+        model = SequenceClassifier(build(configs[family], vocabulary.words, word2vec), 2, "last")
+
+        def batch_loss(module: torch.nn.Module, index: np.ndarray) -> torch.Tensor:
+            ids, mask, target = on_device(module, *pad([train_rows[i] for i in index]), labels[index])
+            return F.cross_entropy(module(ids, mask), target)
+
+        def validate(module: torch.nn.Module) -> float:
+            guesses = predict(module, validation_rows)
+            return float(np.mean([g == e.label for g, e in zip(guesses, validation)]))
+
+        lengths = np.array([len(r) for r in train_rows])
+        record = fit(model, batch_loss, len(train_rows), config, rng, validate, lengths).summary()
+        for name, examples in (("test", test_set), ("linzen", linzen)):
+            if examples:
+                guesses = predict(model, [vocabulary.encode(e.prefix) for e in examples])
+                record[name] = breakdown(examples, [g == e.label for g, e in zip(guesses, examples)])
+        return record
+
+    examples = digest([all_train, test_set, linzen])
+    cache = (runs or RunCache(None, {})).scoped(
+        data=results["data"], examples=examples, word2vec=str(word2vec)
+    )
+    encoders = {family: configs[family].to_dict() for family in families}
+    tuning, records = tune(
+        "agreement", families, budget.seeds, budget.grid, budget.agreement_train, encoders, run, cache, log
+    )
+    results["tuning"] = {"agreement": {"metric": "validation accuracy", **tuning}}
     for family in families:
-        held_runs, linzen_runs = [], []
-        for seed in range(budget.seeds):
-            rng = seed_everything(seed)
-            model = SequenceClassifier(build(configs[family], vocabulary.words, word2vec), 2, "last")
-
-            def batch_loss(module: torch.nn.Module, index: np.ndarray) -> torch.Tensor:
-                ids, mask, target = on_device(module, *pad([train_rows[i] for i in index]), labels[index])
-                return F.cross_entropy(module(ids, mask), target)
-
-            losses = train(model, batch_loss, len(train_rows), budget.agreement_train, rng)
-            for examples, runs in ((test_set, held_runs), (linzen, linzen_runs)):
-                if examples:
-                    guesses = predict(model, [vocabulary.encode(e.prefix) for e in examples])
-                    runs.append(breakdown(examples, [g == e.label for g, e in zip(guesses, examples)]))
-            log(
-                f"agreement {family} seed {seed}: loss {losses[-1]:.3f} "
-                f"accuracy {held_runs[-1]['accuracy']:.3f}"
-            )
+        held_runs = [r["test"] for r in records[family]]
+        linzen_runs = [r["linzen"] for r in records[family] if "linzen" in r]
+        log(f"agreement {family}: test accuracy {_aggregate(held_runs)['accuracy']['mean']:.3f}")
         results["families"][family] = {
             "test": _aggregate(held_runs),
             "linzen": _aggregate(linzen_runs) if linzen_runs else None,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from lmbasics._util.errors import LmbasicsError
 from lmbasics.encoders.base import Encoder
 from lmbasics.encoders.budgets import Budget
 from lmbasics.encoders.data import Vocabulary, pad
+from lmbasics.encoders.runs import RunCache, digest
 from lmbasics.encoders.tasks.common import (
     SequenceClassifier,
     build,
@@ -33,7 +35,8 @@ from lmbasics.encoders.tasks.common import (
     predict,
     stats,
 )
-from lmbasics.encoders.training import seed_everything, train
+from lmbasics.encoders.training import TrainConfig, fit, seed_everything
+from lmbasics.encoders.tuning import RunTask, tune, validation_split
 
 # WiC example: (tokens of sentence 1, tokens of sentence 2, index 1, index 2, label)
 WicExample = tuple[list[str], list[str], int, int, int]
@@ -127,14 +130,14 @@ def load_data(budget: Budget, data_dir: str | os.PathLike[str] | None) -> dict[s
     }
 
 
-def _run_wic(
-    model: WordInContext,
-    data: tuple[list[WicExample], list[WicExample]],
+def _wic_run(
+    configs: dict[str, Any],
+    data: tuple[list[WicExample], list[WicExample], list[WicExample]],
     vocabulary: Vocabulary,
-    budget: Budget,
-    rng: np.random.Generator,
-) -> float:
-    train_set, test_set = data
+    word2vec: str | os.PathLike[str] | None,
+) -> RunTask:
+    """One WiC run: train on ``data[0]`` to a plateau of accuracy on ``data[1]``, test on ``data[2]``."""
+    train_set, validation, test_set = data
 
     def batch(examples: Sequence[WicExample]) -> tuple[torch.Tensor, ...]:
         rows = [vocabulary.encode(e[0]) for e in examples] + [vocabulary.encode(e[1]) for e in examples]
@@ -146,23 +149,34 @@ def _run_wic(
         ids, mask, positions, labels = on_device(module, *batch([train_set[i] for i in index]))
         return F.cross_entropy(module(ids, mask, positions), labels)
 
-    train(model, batch_loss, len(train_set), budget.semantic_train, rng)
-    hits = 0
-    with torch.no_grad():
-        for start in range(0, len(test_set), 256):
-            ids, mask, positions, labels = on_device(model, *batch(test_set[start : start + 256]))
-            hits += int((model(ids, mask, positions).argmax(-1) == labels).sum())
-    return hits / len(test_set)
+    def accuracy(model: nn.Module, examples: list[WicExample]) -> float:
+        hits = 0
+        with torch.no_grad():
+            for start in range(0, len(examples), 256):
+                ids, mask, positions, labels = on_device(model, *batch(examples[start : start + 256]))
+                hits += int((model(ids, mask, positions).argmax(-1) == labels).sum())
+        return hits / len(examples)
+
+    lengths = np.array([len(e[0]) + len(e[1]) for e in train_set])
+
+    def run(family: str, seed: int, config: TrainConfig) -> dict[str, Any]:
+        rng = seed_everything(seed)
+        model = WordInContext(build(configs[family], vocabulary.words, word2vec))
+        validate = partial(accuracy, examples=validation)
+        record = fit(model, batch_loss, len(train_set), config, rng, validate, lengths).summary()
+        return {**record, "test": accuracy(model, test_set)}
+
+    return run
 
 
-def _run_sst2(
-    model: SequenceClassifier,
-    data: tuple[list[SentenceExample], list[SentenceExample]],
+def _sst2_run(
+    configs: dict[str, Any],
+    data: tuple[list[SentenceExample], list[SentenceExample], list[SentenceExample]],
     vocabulary: Vocabulary,
-    budget: Budget,
-    rng: np.random.Generator,
-) -> float:
-    train_set, test_set = data
+    word2vec: str | os.PathLike[str] | None,
+) -> RunTask:
+    """One SST-2 run: train on ``data[0]`` to a plateau of accuracy on ``data[1]``, test on ``data[2]``."""
+    train_set, validation, test_set = data
     rows = [vocabulary.encode(words) for words, _ in train_set]
     labels = torch.tensor([label for _, label in train_set])
 
@@ -170,9 +184,20 @@ def _run_sst2(
         ids, mask, target = on_device(module, *pad([rows[i] for i in index]), labels[index])
         return F.cross_entropy(module(ids, mask), target)
 
-    train(model, batch_loss, len(rows), budget.semantic_train, rng)
-    guesses = predict(model, [vocabulary.encode(words) for words, _ in test_set])
-    return float(np.mean([g == label for g, (_, label) in zip(guesses, test_set)]))
+    def accuracy(model: nn.Module, examples: list[SentenceExample]) -> float:
+        guesses = predict(model, [vocabulary.encode(words) for words, _ in examples])
+        return float(np.mean([g == label for g, (_, label) in zip(guesses, examples)]))
+
+    lengths = np.array([len(r) for r in rows])
+
+    def run(family: str, seed: int, config: TrainConfig) -> dict[str, Any]:
+        rng = seed_everything(seed)
+        model = SequenceClassifier(build(configs[family], vocabulary.words, word2vec), 2)
+        validate = partial(accuracy, examples=validation)
+        record = fit(model, batch_loss, len(rows), config, rng, validate, lengths).summary()
+        return {**record, "test": accuracy(model, test_set)}
+
+    return run
 
 
 def run_semantic(
@@ -181,57 +206,59 @@ def run_semantic(
     data_dir: str | os.PathLike[str] | None = None,
     word2vec: str | os.PathLike[str] | None = None,
     log: Callable[[str], None] = print,
+    runs: RunCache | None = None,
 ) -> dict[str, Any]:
-    """WiC and SST-2 accuracy of every family over ``budget.seeds`` seeds."""
+    """WiC and SST-2 accuracy of every family, tuned on validation data (separately for each
+    task), over ``budget.seeds`` seeds (``runs``: where finished runs are kept)."""
     data = load_data(budget, data_dir)
+    for task in ("wic", "sst2"):  # (train, test) -> (train, validation, test)
+        train_set, test_set = data[task]
+        fit_index, held_index = validation_split(
+            len(train_set), budget.validation_fraction, budget.validation_max
+        )
+        data[task] = ([train_set[i] for i in fit_index], [train_set[i] for i in held_index], test_set)
     sentences = [e[0] for e in data["wic"][0]] + [e[1] for e in data["wic"][0]]
     sentences += [words for words, _ in data["sst2"][0]]
     vocabulary = Vocabulary.build(sentences, max_size=20_000)
-    longest = max(
-        len(s)
-        for s in sentences
-        + [e[0] for e in data["wic"][1]]
-        + [e[1] for e in data["wic"][1]]
-        + [w for w, _ in data["sst2"][1]]
-    )
+    held_out = [e[0] for t in (1, 2) for e in data["wic"][t]] + [e[1] for t in (1, 2) for e in data["wic"][t]]
+    held_out += [w for t in (1, 2) for w, _ in data["sst2"][t]]
+    longest = max(len(s) for s in sentences + held_out)
     configs = family_configs(budget, families, len(vocabulary), max_length=longest + 1)
     majority = {
-        task: max(np.mean([e[-1] for e in data[task][1]]), 1 - np.mean([e[-1] for e in data[task][1]]))
+        task: max(np.mean([e[-1] for e in data[task][2]]), 1 - np.mean([e[-1] for e in data[task][2]]))
         for task in ("wic", "sst2")
     }
+    splits = ("train", "validation", "test")
     results: dict[str, Any] = {
         "data": {
             "source": data["source"],
             "vocabulary": len(vocabulary),
-            **{f"{t}_{s}": len(data[t][i]) for t in ("wic", "sst2") for i, s in enumerate(("train", "test"))},
+            **{f"{t}_{s}": len(data[t][i]) for t in ("wic", "sst2") for i, s in enumerate(splits)},
         },
         "majority_baseline": {k: float(v) for k, v in majority.items()},
         "encoders": describe(configs, families),
         "train": budget.semantic_train.to_dict(),
         "families": {},
+        "tuning": {},
     }
+    cache = (runs or RunCache(None, {})).scoped(
+        data=results["data"], examples=digest([data["wic"], data["sst2"]]), word2vec=str(word2vec)
+    )
+    encoders = {family: configs[family].to_dict() for family in families}
+    scores: dict[str, dict[str, list[float]]] = {}
+    for task, make in (("wic", _wic_run), ("sst2", _sst2_run)):
+        run = make(configs, data[task], vocabulary, word2vec)
+        tuning, records = tune(
+            task, families, budget.seeds, budget.grid, budget.semantic_train, encoders, run, cache, log
+        )
+        results["tuning"][task] = {"metric": "validation accuracy", **tuning}
+        scores[task] = {family: [r["test"] for r in records[family]] for family in families}
     for family in families:
-        scores: dict[str, list[float]] = {"wic": [], "sst2": [], "mean": []}
-        for seed in range(budget.seeds):
-            rng = seed_everything(seed)
-            wic = _run_wic(
-                WordInContext(build(configs[family], vocabulary.words, word2vec)),
-                data["wic"],
-                vocabulary,
-                budget,
-                rng,
-            )
-            rng = seed_everything(seed)
-            sst = _run_sst2(
-                SequenceClassifier(build(configs[family], vocabulary.words, word2vec), 2),
-                data["sst2"],
-                vocabulary,
-                budget,
-                rng,
-            )
-            scores["wic"].append(wic)
-            scores["sst2"].append(sst)
-            scores["mean"].append((wic + sst) / 2)
-            log(f"semantic {family} seed {seed}: WiC {wic:.3f} SST-2 {sst:.3f}")
-        results["families"][family] = {task: stats(v) for task, v in scores.items()}
+        wic, sst = scores["wic"][family], scores["sst2"][family]
+        log(f"semantic {family}: WiC {np.mean(wic):.3f} SST-2 {np.mean(sst):.3f}")
+        results["families"][family] = {
+            "wic": stats(wic),
+            "sst2": stats(sst),
+            "mean": stats([(a + b) / 2 for a, b in zip(wic, sst)]),
+        }
     return results

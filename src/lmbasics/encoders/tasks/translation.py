@@ -25,9 +25,11 @@ from lmbasics.encoders.budgets import Budget
 from lmbasics.encoders.config import EncoderConfig
 from lmbasics.encoders.data import BOS, EOS, PAD, Vocabulary, pad, tokenize
 from lmbasics.encoders.matching import body_parameters, match_width
+from lmbasics.encoders.runs import RunCache, digest
 from lmbasics.encoders.seq2seq import Seq2Seq
 from lmbasics.encoders.tasks.common import family_configs, on_device, stats
-from lmbasics.encoders.training import seed_everything, train
+from lmbasics.encoders.training import TrainConfig, fit, seed_everything
+from lmbasics.encoders.tuning import tune, validation_split
 
 Pair = tuple[list[str], list[str]]
 
@@ -112,21 +114,37 @@ def load_data(budget: Budget, data_dir: str | os.PathLike[str] | None) -> tuple[
     return train_set, test_set, "Multi30k train / test_2016_flickr"
 
 
+def _pair_tensors(sources: Sequence[list[int]], targets: Sequence[list[int]]) -> tuple[torch.Tensor, ...]:
+    """(source ids, source mask, target input ids, target mask, target output ids): teacher
+    forcing's input starts with ``<bos>``, its output ends with ``<eos>``."""
+    src, src_mask = pad(sources)
+    tgt_in, tgt_mask = pad([[BOS, *t] for t in targets])
+    tgt_out, _ = pad([[*t, EOS] for t in targets])
+    return src, src_mask, tgt_in, tgt_mask, tgt_out
+
+
 def run_translation(
     budget: Budget,
     families: Sequence[str],
     data_dir: str | os.PathLike[str] | None = None,
     word2vec: str | os.PathLike[str] | None = None,
     log: Callable[[str], None] = print,
+    runs: RunCache | None = None,
 ) -> dict[str, Any]:
-    """BLEU of every family's encoder-decoder over ``budget.seeds`` seeds (``word2vec``: start
-    the source embeddings from those vectors)."""
-    train_set, test_set, source = load_data(budget, data_dir)
+    """BLEU of every family's encoder-decoder, tuned on validation loss, over ``budget.seeds``
+    seeds (``word2vec``: start the source embeddings from those vectors; ``runs``: where
+    finished runs are kept)."""
+    all_train, test_set, source = load_data(budget, data_dir)
+    fit_index, held_index = validation_split(
+        len(all_train), budget.validation_fraction, budget.validation_max
+    )
+    train_set = [all_train[i] for i in fit_index]
+    validation = [all_train[i] for i in held_index]
     min_count = 1 if data_dir is None else 2
     source_vocabulary = Vocabulary.build((s for s, _ in train_set), 10_000, min_count)
     target_vocabulary = Vocabulary.build((t for _, t in train_set), 10_000, min_count)
     # room for the longest pair and for greedy decoding's 1.5 x source + 5 words
-    longest = max(max(len(s) + len(t), 2 * len(s) + 10) for s, t in train_set + test_set) + 2
+    longest = max(max(len(s) + len(t), 2 * len(s) + 10) for s, t in all_train + test_set) + 2
     encoders = family_configs(budget, families, len(source_vocabulary), max_length=longest)
     decoders = match_decoders(
         encoders,
@@ -134,11 +152,14 @@ def run_translation(
     )
     source_rows = [source_vocabulary.encode(s) for s, _ in train_set]
     target_rows = [target_vocabulary.encode(t) for _, t in train_set]
+    held_sources = [source_vocabulary.encode(s) for s, _ in validation]
+    held_targets = [target_vocabulary.encode(t) for _, t in validation]
     references = [" ".join(t) for _, t in test_set]
     results: dict[str, Any] = {
         "data": {
             "source": source,
             "train": len(train_set),
+            "validation": len(validation),
             "test": len(test_set),
             "source_vocabulary": len(source_vocabulary),
             "target_vocabulary": len(target_vocabulary),
@@ -147,41 +168,67 @@ def run_translation(
         "train": budget.translation_train.to_dict(),
         "families": {},
     }
+
+    def batch_loss(module: torch.nn.Module, index: np.ndarray) -> torch.Tensor:
+        batch = _pair_tensors([source_rows[i] for i in index], [target_rows[i] for i in index])
+        batch = on_device(module, *batch)
+        logits = module(*batch[:4])  # (B, U, V)
+        return F.cross_entropy(logits.flatten(0, 1), batch[4].flatten(), ignore_index=PAD)
+
+    def target_tokens(index: np.ndarray) -> int:
+        """The loss averages over target words and the end mark, padding ignored."""
+        return sum(len(target_rows[i]) + 1 for i in index)
+
+    def validate(model: torch.nn.Module) -> float:
+        """Minus the cross-entropy per target token (teacher forcing) on the validation pairs."""
+        total, count = 0.0, 0
+        for start in range(0, len(validation), 100):
+            batch = _pair_tensors(held_sources[start : start + 100], held_targets[start : start + 100])
+            batch = on_device(model, *batch)
+            logits = model(*batch[:4])
+            total += float(
+                F.cross_entropy(logits.flatten(0, 1), batch[4].flatten(), ignore_index=PAD, reduction="sum")
+            )
+            count += int((batch[4] != PAD).sum())
+        return -total / count
+
+    lengths = np.array([len(s) + len(t) for s, t in zip(source_rows, target_rows)])
+
+    def run(family: str, seed: int, config: TrainConfig) -> dict[str, Any]:
+        rng = seed_everything(seed)
+        model = Seq2Seq(encoders[family], decoders[family])
+        if word2vec is not None:
+            model.encoder.load_word_vectors(source_vocabulary.words, word2vec)
+        record = fit(
+            model, batch_loss, len(train_set), config, rng, validate, lengths, target_tokens
+        ).summary()
+        hypotheses = []
+        for start in range(0, len(test_set), 100):
+            chunk = test_set[start : start + 100]
+            src, src_mask = on_device(model, *pad([source_vocabulary.encode(s) for s, _ in chunk]))
+            limit = int(src.shape[1] * 1.5) + 5
+            for row in model.greedy(src, src_mask, limit):
+                hypotheses.append(" ".join(target_vocabulary.decode(row)))
+        return {**record, "test": bleu(hypotheses, references), "examples": hypotheses[:3]}
+
+    cache = (runs or RunCache(None, {})).scoped(
+        data=results["data"], examples=digest([all_train, test_set]), word2vec=str(word2vec)
+    )
+    configs = {f: {"encoder": encoders[f].to_dict(), "decoder": decoders[f].to_dict()} for f in families}
+    tuning, records = tune(
+        "translation", families, budget.seeds, budget.grid, budget.translation_train, configs, run, cache, log
+    )
+    results["tuning"] = {"translation": {"metric": "minus validation cross-entropy per token", **tuning}}
     for family in families:
-        scores = []
-        for seed in range(budget.seeds):
-            rng = seed_everything(seed)
-            model = Seq2Seq(encoders[family], decoders[family])
-            if word2vec is not None:
-                model.encoder.load_word_vectors(source_vocabulary.words, word2vec)
-
-            def batch_loss(module: torch.nn.Module, index: np.ndarray) -> torch.Tensor:
-                src, src_mask = pad([source_rows[i] for i in index])
-                tgt_in, tgt_mask = pad([[BOS, *target_rows[i]] for i in index])
-                tgt_out, _ = pad([[*target_rows[i], EOS] for i in index])
-                batch = on_device(module, src, src_mask, tgt_in, tgt_mask, tgt_out)
-                logits = module(*batch[:4])  # (B, U, V)
-                return F.cross_entropy(logits.flatten(0, 1), batch[4].flatten(), ignore_index=PAD)
-
-            def target_tokens(index: np.ndarray) -> int:
-                """The loss averages over target words and the end mark, padding ignored."""
-                return sum(len(target_rows[i]) + 1 for i in index)
-
-            losses = train(model, batch_loss, len(train_set), budget.translation_train, rng, target_tokens)
-            hypotheses = []
-            for start in range(0, len(test_set), 100):
-                chunk = test_set[start : start + 100]
-                src, src_mask = on_device(model, *pad([source_vocabulary.encode(s) for s, _ in chunk]))
-                limit = int(src.shape[1] * 1.5) + 5
-                for row in model.greedy(src, src_mask, limit):
-                    hypotheses.append(" ".join(target_vocabulary.decode(row)))
-            scores.append(bleu(hypotheses, references))
-            log(f"translation {family} seed {seed}: loss {losses[-1]:.3f} BLEU {scores[-1]:.2f}")
+        scores = [r["test"] for r in records[family]]
+        log(f"translation {family}: BLEU {np.mean(scores):.2f}")
         results["encoders"][family] = {
             "encoder": encoders[family].to_dict(),
             "decoder": decoders[family].to_dict(),
             "encoder_body_parameters": body_parameters(encoders[family]),
-            "seq2seq_parameters_without_embeddings_and_output": model.num_parameters(False),
+            "seq2seq_parameters_without_embeddings_and_output": seq2seq_parameters(
+                encoders[family], decoders[family]
+            ),
         }
-        results["families"][family] = {"bleu": stats(scores), "examples": hypotheses[:3]}
+        results["families"][family] = {"bleu": stats(scores), "examples": records[family][-1]["examples"]}
     return results
