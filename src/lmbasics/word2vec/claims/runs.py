@@ -245,12 +245,12 @@ def train_and_evaluate(spec: RunSpec, inputs: Inputs, save_vectors: Path | None 
     from lmbasics.word2vec.model import Word2Vec
 
     corpus, tokens = corpus_prefix(inputs.data, inputs.cache, spec.size, spec.tokens)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     model = Word2Vec(
         corpus_file=str(corpus), **COMMON, **MODELS[spec.model], alpha=spec.alpha,
         epochs=spec.epochs, workers=spec.workers, seed=spec.seed, progress=False,
     )
-    total = time.perf_counter() - started
+    total, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     kv = model.wv
     pairs = read_pairs(inputs.pairs)
     questions = [q for _, q in read_questions(inputs.test)]
@@ -260,6 +260,9 @@ def train_and_evaluate(spec: RunSpec, inputs: Inputs, save_vectors: Path | None 
         "vocabulary": len(kv.index_to_key),
         "train_seconds": float(model.training_stats["seconds"]),
         "total_seconds": total,
+        # CPU seconds of the whole process over the scan and training, all threads: on a shared
+        # machine the wall-clock figures stretch with the load, the CPU time far less
+        "cpu_seconds": cpu,
         "words_per_second": float(model.training_stats["words_per_second"]),
         "dev": analogy_outcomes(kv, inputs.dev),
         "test": analogy_outcomes(kv, inputs.test),
@@ -314,9 +317,13 @@ def choose_alpha(records: list[dict[str, Any]], default: float) -> tuple[float, 
 def run_grid(
     grid: Grid, inputs: Inputs, out: Path, models: Iterable[str] = tuple(MODELS),
     progress: Callable[[str], None] = print, save_sizes: Iterable[str] = (),
+    existing_only: bool = False,
 ) -> dict[str, Any]:
     """Every run of the W3 grid (tuning first, then the other seeds at the chosen rate), in
-    order of corpus size; returns ``{"choices": {size: {model: {...}}}, "records": [...]}``."""
+    order of corpus size; returns ``{"choices": {size: {model: {...}}}, "records": [...]}``.
+
+    ``existing_only`` trains nothing and writes nothing: it reads the records already in ``out``
+    (a model whose tuning runs at a size are not all there is left out from that size on)."""
     choices: dict[str, dict[str, Any]] = {}
     records: list[dict[str, Any]] = []
     save_sizes = set(save_sizes)
@@ -332,23 +339,31 @@ def run_grid(
             def vectors(s: RunSpec, *, size=size) -> Path | None:
                 return inputs.cache / "vectors" / f"{s.key}.bin" if size in save_sizes else None
 
+            def fetch(s: RunSpec, note: str = "") -> dict[str, Any] | None:
+                if existing_only:
+                    return load_record(out, s)
+                progress(f"word2vec claims: {s.key}{note}")
+                return run(s, inputs, out, vectors(s))
+
             if size in grid.tuned:
-                tried = []
-                for multiplier in grid.multipliers:
-                    s = spec(round(default * multiplier, 6), 0)
-                    progress(f"word2vec claims: {s.key} (tuning)")
-                    tried.append(run(s, inputs, out, vectors(s)))
+                tried = [fetch(spec(round(default * m, 6), 0), " (tuning)")
+                         for m in grid.multipliers]
+                if None in tried:  # only when existing_only: this model's tuning is unfinished
+                    chosen.pop(model, None)
+                    continue
                 alpha, table = choose_alpha(tried, default)
                 records.extend(tried)
                 chosen[model] = {"alpha": alpha, "tuned_at": size, "tuning": table}
             elif model not in chosen:
+                if existing_only:
+                    continue
                 raise LmbasicsError(f"size {size}: no tuned size before it for {model}")
             choices[size][model] = chosen[model]
             alpha = chosen[model]["alpha"]
             for seed in range(1 if size in grid.tuned else 0, grid.seeds.get(size, 1)):
-                s = spec(alpha, seed)
-                progress(f"word2vec claims: {s.key}")
-                records.append(run(s, inputs, out, vectors(s)))
+                record = fetch(spec(alpha, seed))
+                if record is not None:
+                    records.append(record)
     return {"choices": choices, "records": records}
 
 
