@@ -177,9 +177,11 @@ def vectors_experiment(plan: Plan, inputs: runs.Inputs, grid_result: dict[str, A
     if not result["models"]:
         return None
     result["ws353"] = {name: _rho_with_interval(cos, gold, plan.resamples)
-                       for name, cos in [("onehot", result["onehot"]),
-                                         ("random", result["random"]["pairs"])]
-                       + [(m, r["pairs"]) for m, r in result["models"].items()]}
+                       for name, cos in [("random", result["random"]["pairs"]),
+                                         *[(m, r["pairs"]) for m, r in result["models"].items()]]}
+    # one-hot: no interval (a resample without an identical-word pair has constant cosines)
+    result["ws353"]["onehot"] = {**_rho_with_interval(result["onehot"], gold, 0),
+                                 "interval": None}
     distinct = [c for (a, b, _), c in zip(pairs, result["onehot"])
                 if c is not None and a.upper() != b.upper()]
     result["onehot_distinct"] = {"pairs": len(distinct), "max_abs_cosine": max(map(abs, distinct),
@@ -191,7 +193,7 @@ def _rho_with_interval(cosines: list[float | None], gold: list[float], resamples
     keep = [i for i, c in enumerate(cosines) if c is not None]
     x, y = [cosines[i] for i in keep], [gold[i] for i in keep]
     return {"rho": spearman(x, y), "pairs": len(keep),
-            "interval": bootstrap_spearman(x, y, resamples)}
+            "interval": bootstrap_spearman(x, y, resamples) if resamples else None}
 
 
 # ------------------------------------------------------------------------------ W5 quality
@@ -238,10 +240,13 @@ def equal_time_experiment(plan: Plan, inputs: runs.Inputs, grid_result: dict[str
         ranks = hs["ranks"]
         result["architectures"][arch] = {
             "hs": {"key": hs_spec.key, "train_seconds": hs["train_seconds"],
+                   "epochs": hs_spec.epochs,
                    **_buckets(hs, questions, pairs, plan, ranks)},
             "ns": {"key": equal_spec.key, "train_seconds": equal["train_seconds"],
                    "epochs": epochs, "spec": equal["spec"],
-                   "total_seconds": equal["total_seconds"], **_buckets(equal, questions, pairs, plan, ranks)},
+                   "total_seconds": equal["total_seconds"],
+                   "cpu_seconds": equal.get("cpu_seconds", math.nan),
+                   **_buckets(equal, questions, pairs, plan, ranks)},
         }
     return result if result["architectures"] else None
 

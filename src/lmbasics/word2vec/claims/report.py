@@ -37,15 +37,18 @@ def _tokens(n: float) -> str:
 def _timing(results: dict[str, Any]) -> dict[str, Any]:
     """Training time summed over the records used, and the span their files were written in."""
     cache = results["inputs"].cache
-    records = {runs.RunSpec(**r["spec"]).key: (r["spec"], r["total_seconds"])
+    records = {runs.RunSpec(**r["spec"]).key: (r["spec"], r["total_seconds"],
+                                                r.get("cpu_seconds", math.nan))
                for r in results["grid"]["records"]}
     for item in (results["equal_time"] or {}).get("architectures", {}).values():
-        records[runs.RunSpec(**item["ns"]["spec"]).key] = (item["ns"]["spec"],
-                                                           item["ns"]["total_seconds"])
+        ns = item["ns"]
+        records[runs.RunSpec(**ns["spec"]).key] = (ns["spec"], ns["total_seconds"],
+                                                   ns["cpu_seconds"])
     times = [p.stat().st_mtime for p in
-             (runs.record_path(cache, runs.RunSpec(**spec)) for spec, _ in records.values())
+             (runs.record_path(cache, runs.RunSpec(**spec)) for spec, *_ in records.values())
              if p.exists()]
-    return {"runs": len(records), "training_seconds": sum(t for _, t in records.values()),
+    return {"runs": len(records), "training_seconds": sum(t for _, t, _ in records.values()),
+            "cpu_seconds": sum(c for *_, c in records.values()),
             "span_seconds": (max(times) - min(times)) if times else 0.0}
 
 
@@ -125,8 +128,10 @@ def _setup(results: dict[str, Any], meta: dict[str, Any], scaling: dict[str, Any
         f"bootstrap {plan.resamples} resamples.",
         f"- Machine: {meta['platform']}, {meta['cpus']} CPUs visible, Python {meta['python']}.",
         f"- Measured time: {timing['runs']} training runs, {timing['training_seconds'] / 60:.1f}"
-        f" min of training (vocabulary + epochs, summed over records); their records were "
-        f"written over {timing['span_seconds'] / 60:.1f} min of wall time (includes evaluation).",
+        f" min of training wall time (vocabulary + epochs, summed over records; "
+        f"{timing['cpu_seconds'] / 60:.1f} CPU min); their records were written over "
+        f"{timing['span_seconds'] / 60:.1f} min of wall time (includes evaluation). Wall "
+        "times stretch with any other load on the machine, CPU times far less.",
     ]
 
 
@@ -144,8 +149,9 @@ def _w1_w2(results: dict[str, Any], drawn: dict, out: Path, report: Path) -> lis
         return [*lines, "Not measured: no saved vectors at "
                 f"{results['plan'].vectors_size} (the seed-0 runs at the chosen rate)."]
     lines += [f"Vectors of the seed-0 runs at {vectors['size']} tokens (chosen learning rate); "
-              "random vectors = the model's own starting point (uniform in ±1/100, seed 0, same "
-              "vocabulary). WS-353 Spearman over the pairs in the vocabulary, 95% bootstrap CI:",
+              "random vectors = the model's own starting point (uniform in "
+              f"±1/{runs.COMMON['vector_size']}, seed 0, same vocabulary). WS-353 Spearman over "
+              "the pairs in the vocabulary, 95% bootstrap CI:",
               "", "| vectors | Spearman [95% CI] | pairs |", "|---|---|---|"]
     for name, item in vectors["ws353"].items():
         ci = item["interval"]
@@ -176,9 +182,9 @@ def _w3(scaling: dict[str, Any], drawn: dict, out: Path, report: Path) -> list[s
         return [*lines, "Not measured: no finished size."]
     lines += ["Test analogy accuracy over the questions asked (mean ± std over seeds), coverage "
               "= asked / test questions, WS-353 Spearman over the pairs covered, training "
-              "seconds (mean):", "",
-              "| size | model | lr | seeds | accuracy % | coverage | WS-353 | pairs | train s |",
-              "|---|---|---|---|---|---|---|---|---|"]
+              "seconds (wall, mean) and CPU seconds of scan + training (mean):", "",
+              "| size | model | lr | seeds | accuracy % | coverage | WS-353 | pairs | train s | "
+              "CPU s |", "|---|---|---|---|---|---|---|---|---|---|"]
     for size in scaling["sizes"]:
         for model, s in size["models"].items():
             a, w = s["accuracy"], s["ws353"]
@@ -186,7 +192,7 @@ def _w3(scaling: dict[str, Any], drawn: dict, out: Path, report: Path) -> list[s
                 f"| {size['size']} | {model} | {s['alpha']:g} | {len(s['seeds'])} | "
                 f"{100 * a['mean']:.1f} ± {100 * a['std']:.1f} | {100 * s['coverage']:.0f}% | "
                 f"{w['mean']:.3f} ± {w['std']:.3f} | {s['pairs']} | "
-                f"{s['train_seconds']['mean']:.1f} |")
+                f"{s['train_seconds']['mean']:.1f} | {s['cpu_seconds']['mean']:.1f} |")
     lines += ["", "SG − CBOW (d ± se; se = seeds' spread, floored by the test set's error) and "
               "the crossover (where d turns positive for good, log-interpolated):", ""]
     for loss, metrics in scaling["differences"].items():
@@ -249,15 +255,18 @@ def _w4_w5(results: dict[str, Any], drawn: dict, out: Path, report: Path) -> lis
     lines += [f"{equal['size']} tokens; frequent = every word ranked below "
               f"{equal['frequent_below']:,}, rare = a word ranked {equal['rare_from']:,} or "
               "beyond (declared before the runs).", "",
-              "| run | epochs | train s | frequent: accuracy (asked) | rare: accuracy (asked) | "
-              "frequent: WS-353 (pairs) | rare: WS-353 (pairs) |", "|---|---|---|---|---|---|---|"]
+              "| run | epochs | train s | frequent: accuracy ± se (asked) | rare: accuracy ± se "
+              "(asked) | frequent: WS-353 [95% CI] (pairs) | rare: WS-353 [95% CI] (pairs) |",
+              "|---|---|---|---|---|---|---|"]
     for item in equal["architectures"].values():
         for loss in ("hs", "ns"):
             r = item[loss]
             cells = [f"{100 * r[b]['accuracy']:.1f}% ± {100 * r[b]['se']:.1f} ({r[b]['asked']})"
                      if r[b]["asked"] else "—" for b in ("frequent", "rare")]
-            cells += [f"{r[b]['ws353']:.3f} ({r[b]['pairs']})" for b in ("frequent", "rare")]
-            lines.append(f"| `{r['key']}` | {r.get('epochs', '')} | {r['train_seconds']:.0f} | "
+            cells += [f"{r[b]['ws353']:.3f}" + (f" [{r[b]['interval'][0]:.2f}, "
+                      f"{r[b]['interval'][1]:.2f}]" if r[b]["interval"] else "")
+                      + f" ({r[b]['pairs']})" for b in ("frequent", "rare")]
+            lines.append(f"| `{r['key']}` | {r['epochs']} | {r['train_seconds']:.0f} | "
                          + " | ".join(cells) + " |")
     return lines + _figure(drawn, "w5-buckets", out, report,
                            "HS vs NS at equal training time, frequent and rare questions")

@@ -60,6 +60,8 @@ def summarise_model(runs: list[dict[str, Any]], gold: list[float]) -> dict[str, 
         "coverage": min(asked) / total if total else 0.0,
         "ws353": stat(rhos), "pairs": int(min(covered)), "pairs_total": len(gold),
         "train_seconds": stat([r["train_seconds"] for r in runs]),
+        # CPU seconds of scan + training (records from before the field have none: NaN)
+        "cpu_seconds": stat([r.get("cpu_seconds", float("nan")) for r in runs]),
         "vocabulary": runs[0]["vocabulary"], "corpus_tokens": runs[0]["corpus_tokens"],
     }
 
