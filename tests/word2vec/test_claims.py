@@ -254,6 +254,10 @@ def test_w3_not_learned_and_not_measured():
     assert verdicts.w3(_scaling(-0.005, 0.005, level=0.0), ("S",), ("L",))["verdict"] == INCONCLUSIVE
     assert verdicts.w3(_scaling(-0.02, 0.05), ("S",), ("X",))["verdict"] == NOT_MEASURED
     assert verdicts.w3(None, ("S",), ("L",))["verdict"] == NOT_MEASURED
+    partial = _scaling(-0.02, 0.05)  # ns complete; hs has no large size yet
+    partial["differences"]["hs"]["accuracy"] = partial["differences"]["hs"]["accuracy"][:1]
+    row = verdicts.w3(partial, ("S",), ("L",))
+    assert row["verdict"] == NOT_MEASURED and "hs: S -2.0" in row["evidence"]
 
 
 def _vectors(trained_ci, random_ci=(-0.1, 0.1), onehot_max=0.0, trained=600, random=2) -> dict:

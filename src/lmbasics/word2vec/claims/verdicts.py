@@ -26,7 +26,8 @@ reported, not judged. A question (pair) is *frequent* if every word ranks below 
   model learned (accuracy not above max(``LEARNED_ACCURACY``, 2 binomial se); rho not above
   max(``MIN_RHO``, 2 se)) is inconclusive. The claim is tested in every (loss, size) setting:
   confirmed if it holds in all, partly confirmed if in some
-  (:func:`~lmbasics._util.verdicts.each_setting`); not measured without a small and a large size.
+  (:func:`~lmbasics._util.verdicts.each_setting`); not measured until both losses have a small
+  and a large size.
 - **W4** HS cuts the computation, especially for frequent words: all of (a) full softmax's time
   per prediction / HS's at the largest vocabulary measured (>= 100k words in ``full``) >=
   ``FAR`` (refuted below ``NOT_FAR``), (b) the most frequent bucket's mean Huffman code shorter
@@ -204,8 +205,7 @@ def w3(scaling: dict[str, Any] | None, small: tuple[str, ...], large: tuple[str,
                 .get(metric, [])}
         judged = [s for s in small + large if s in rows]
         if not any(s in rows for s in small) or not any(s in rows for s in large):
-            missing.append(loss)
-            continue
+            missing.append(loss)  # the claim needs both ends: judged when both are there
         parts = []
         for size in judged:
             d, se = rows[size]["d"], rows[size]["se"]
@@ -217,12 +217,11 @@ def w3(scaling: dict[str, Any] | None, small: tuple[str, ...], large: tuple[str,
             settings.append(verdict)
             parts.append(f"{size} {scale * d:+.{1 if scale > 1 else 3}f} ± "
                          f"{scale * se:.{1 if scale > 1 else 3}f} ({verdict})")
-        text.append(f"{loss}: " + ", ".join(parts))
-    if not settings:
-        return _row(name, NOT_MEASURED, "needs a small and a large corpus size for a loss "
-                    f"(missing: {', '.join(missing)})")
-    evidence = f"SG − CBOW{unit} ± se: " + "; ".join(text) + (
-        f"; not measured: {', '.join(missing)}" if missing else "")
+        text.append(f"{loss}: " + (", ".join(parts) or "no size measured"))
+    evidence = f"SG − CBOW{unit} ± se: " + "; ".join(text)
+    if missing:
+        return _row(name, NOT_MEASURED, evidence + "; needs a small and a large corpus size "
+                    f"for every loss (missing for: {', '.join(missing)})")
     return _row(name, each_setting(settings), evidence)
 
 
