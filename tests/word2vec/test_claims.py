@@ -265,10 +265,11 @@ def _vectors(trained_ci, random_ci=(-0.1, 0.1), onehot_max=0.0, trained=600, ran
     return {
         "ws353": {"onehot": {"rho": 0.05, "pairs": 300, "interval": None},
                   "random": {"rho": 0.0, "pairs": 300, "interval": list(random_ci)},
-                  "sg-ns": {"rho": sum(trained_ci) / 2, "pairs": 300,
-                            "interval": list(trained_ci)}},
+                  **{m: {"rho": sum(trained_ci) / 2, "pairs": 300,
+                         "interval": list(trained_ci)} for m in verdicts.VECTOR_MODELS}},
         "onehot_distinct": {"pairs": 299, "max_abs_cosine": onehot_max},
-        "models": {"sg-ns": {"test": outcomes(trained), "king": [["queen", 0.7]]}},
+        "models": {m: {"test": outcomes(trained), "king": [["queen", 0.7]]}
+                   for m in verdicts.VECTOR_MODELS},
         "random": {"test": outcomes(random)},
     }
 
@@ -279,6 +280,10 @@ def test_w1_rule():
     assert verdicts.w1(_vectors((-0.2, 0.05)))["verdict"] == REFUTED
     assert verdicts.w1(_vectors((0.05, 0.3)))["verdict"] == INCONCLUSIVE  # overlaps random's
     assert verdicts.w1(None)["verdict"] == NOT_MEASURED
+    half = _vectors((0.5, 0.7))
+    del half["models"]["sg-ns"]
+    assert verdicts.w1(half)["verdict"] == NOT_MEASURED
+    assert verdicts.w2(half)["verdict"] == NOT_MEASURED
 
 
 def test_w2_rule():

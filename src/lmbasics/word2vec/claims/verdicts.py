@@ -13,8 +13,9 @@ reported, not judged. A question (pair) is *frequent* if every word ranks below 
 - **W1** one-hot vectors carry no similarity, distributed ones do: confirmed if every pair of
   distinct WS-353 words has one-hot cosine 0 *and*, for each trained model (``sg-ns``,
   ``cbow-ns``), the bootstrap 95% interval of its WS-353 Spearman lies above 0 and above the
-  random vectors' interval; refuted if one-hot cosines are not all 0 or a trained interval lies
-  wholly below ``MIN_RHO``; else inconclusive.
+  random vectors' interval (W1 and W2 are not measured until both models are there); refuted
+  if one-hot cosines are not all 0 or a trained interval lies wholly below ``MIN_RHO``; else
+  inconclusive.
 - **W2** distributed vectors keep relations: per trained model, test analogy accuracy minus the
   random vectors' accuracy d (binomial se): confirmed if d > 2 se and d >= ``W2_EFFECT``;
   refuted if d + 2 se < ``W2_EFFECT``; else inconclusive. king - man + woman's top 5 is shown.
@@ -67,6 +68,8 @@ from lmbasics._util.verdicts import (
 )
 
 __all__ = ["claims"]
+
+VECTOR_MODELS = ("sg-ns", "cbow-ns")  # W1/W2 need both (experiments.VECTOR_MODELS)
 
 MIN_RHO = 0.1  # a Spearman rho below this is no similarity signal
 W2_EFFECT = 0.10  # trained analogy accuracy at least this far above random (10 points)
@@ -137,6 +140,8 @@ def w1(vectors: dict[str, Any] | None) -> Row:
         else:
             parts.append(REFUTED if ci[1] < MIN_RHO else INCONCLUSIVE)
         text.append(f"{model} {_interval(ws[model])} ({ws[model]['pairs']} pairs)")
+    parts += [NOT_MEASURED for m in VECTOR_MODELS if m not in vectors["models"]]
+    text += [f"{m} not there yet" for m in VECTOR_MODELS if m not in vectors["models"]]
     evidence = (f"one-hot: {distinct['pairs']} distinct pairs, max |cosine| "
                 f"{distinct['max_abs_cosine']:g}, Spearman {ws['onehot']['rho']:.3f} (ties: only "
                 f"identical-word pairs score); WS-353 Spearman [95% CI]: " + ", ".join(text)
@@ -162,6 +167,8 @@ def w2(vectors: dict[str, Any] | None) -> Row:
         king = ", ".join(w for w, _ in item["king"]) if item.get("king") else "n/a"
         text.append(f"{model} {_pct(p)} of {asked} (d = {100 * d:.1f} ± {100 * se:.1f}; "
                     f"king − man + woman: {king})")
+    verdicts += [NOT_MEASURED for m in VECTOR_MODELS if m not in vectors["models"]]
+    text += [f"{m} not there yet" for m in VECTOR_MODELS if m not in vectors["models"]]
     return _row("W2", each_setting(verdicts), "test accuracy: " + "; ".join(text)
                 + f"; random vectors {_pct(p_random)} of {r_asked}")
 
