@@ -123,6 +123,8 @@ def test_result_has_every_measurement(tiny):
         assert timing["seconds_per_prediction"] == pytest.approx(np.median(each))
         assert (timing["seconds_per_prediction_min"] <= timing["seconds_per_prediction"]
                 <= timing["seconds_per_prediction_max"])
+        assert timing["cpu_seconds_per_prediction"] >= 0
+    assert result["seconds"] > 0 and result["cpu_seconds"] > 0
 
 
 def test_plots_are_written(tiny, tmp_path):

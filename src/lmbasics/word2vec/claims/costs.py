@@ -26,7 +26,8 @@ Two measurements:
   subsampling (``sample = 1e-3``).
 
 Times are taken from Python around a whole loop call (after compiling, then one warm call),
-divided by the predictions in it; the median of several calls is reported with its min and max.
+divided by the predictions in it; the median of several calls is reported with its min and max,
+and the median CPU time of the process beside it (a loaded machine shows as a gap between them).
 One thread, float32 matrices of dimension 100, as trained. Nothing here asserts a speed; the
 report judges the numbers. The timing loops are numba functions outside ``kernels.py`` because
 they are measurement harness, not training code: they only call the kernels' steps.
@@ -234,19 +235,23 @@ class _Layers:
 def _timed(call: Callable[[], Any], predictions: int,
            repeats: int) -> tuple[dict[str, Any], Any]:
     """Seconds per prediction of ``call`` (``predictions`` each): one warm call, then the median,
-    min and max of ``repeats`` timed calls; and what the warm call returned."""
+    min and max of ``repeats`` timed calls; and what the warm call returned. The process's CPU
+    seconds are kept beside the wall-clock ones: on a shared machine they leave out the time the
+    process waited for a core (not the cache it shares)."""
     returned = call()
-    each = []
+    each, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         call()
         each.append((time.perf_counter() - start) / predictions)
+        cpu.append((time.process_time() - start_cpu) / predictions)
     return {
         "predictions_per_call": int(predictions),
         "seconds_per_prediction": float(np.median(each)),
         "seconds_per_prediction_min": float(min(each)),
         "seconds_per_prediction_max": float(max(each)),
         "seconds_per_prediction_each": [float(x) for x in each],
+        "cpu_seconds_per_prediction": float(np.median(cpu)),
     }, returned
 
 
@@ -365,7 +370,7 @@ def measure_costs(budget: str = "full", counts: np.ndarray | None = None,
     counts = _checked_counts(counts) if given else zipf_counts(spec.frequency_vocab)
     edges = tuple(spec.bucket_edges if bucket_edges is None else bucket_edges)
     bucket_ranges(len(counts), edges)
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     machine = _machine()
     compile_seconds = _compile()
     by_vocab_size = measure_by_vocab_size(spec, progress)
@@ -385,6 +390,7 @@ def measure_costs(budget: str = "full", counts: np.ndarray | None = None,
         "by_vocab_size": by_vocab_size,
         "by_frequency": by_frequency,
         "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - started_cpu,
     }
 
 
