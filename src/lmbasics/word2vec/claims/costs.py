@@ -466,3 +466,36 @@ def plot_costs(result: dict[str, Any], directory: Path) -> list[Path]:
     directory = Path(directory)
     return [plot_by_vocab_size(result, directory / "costs-vocab-size.png"),
             plot_by_frequency(result, directory / "costs-frequency.png")]
+
+
+def _estimate(timing: dict[str, Any]) -> tuple[float, float]:
+    """A timing's median seconds per prediction and the standard error of its repeats."""
+    each = np.asarray(timing["seconds_per_prediction_each"], dtype=np.float64)
+    se = float(each.std(ddof=1) / np.sqrt(len(each))) if len(each) > 1 else 0.0
+    return float(timing["seconds_per_prediction"]), se
+
+
+def summary(result: dict[str, Any]) -> dict[str, Any]:
+    """What the verdicts and the report read of :func:`measure_costs`'s result: ``vocab_sizes``,
+    ``seconds_per_prediction`` per output layer (one per size), and the frequency ``buckets``
+    (most frequent first) with their Huffman code length and HS / NS seconds per prediction
+    (median of the repeats) and its standard error."""
+    sizes = result["by_vocab_size"]
+    buckets = []
+    for bucket in result["by_frequency"]["buckets"]:
+        lo, hi = bucket["ranks"]
+        hs, hs_se = _estimate(bucket["hs"])
+        ns, ns_se = _estimate(bucket["ns"])
+        buckets.append({
+            "label": f"ranks {lo:,}-{hi:,}", "token_share": bucket["token_fraction"],
+            "hs_code_length": bucket["code_length_mean"], "hs_seconds": hs,
+            "hs_seconds_se": hs_se, "ns_seconds": ns, "ns_seconds_se": ns_se,
+        })
+    return {
+        "vocab_sizes": [row["vocab_size"] for row in sizes],
+        "seconds_per_prediction": {
+            layer: [row[layer]["seconds_per_prediction"] for row in sizes]
+            for layer in ("softmax", "hs", "ns")
+        },
+        "buckets": buckets,
+    }

@@ -298,5 +298,15 @@ def run_all(budget: str, data: Path, cache: Path, out: Path, existing_only: bool
         "plan": plan, "inputs": inputs, "grid": grid_result,
         "vectors": vectors_experiment(plan, inputs, grid_result, out, existing_only, progress),
         "equal_time": equal_time_experiment(plan, inputs, grid_result, existing_only, progress),
-        "costs": costs_experiment(plan, budget, inputs, existing_only, progress),
+        "costs": _costs_summary(costs_experiment(plan, budget, inputs, existing_only, progress)),
     }
+
+
+def _costs_summary(measured: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The verdicts' and the report's view of the costs (``costs.summary``), the measured
+    result itself under ``measured`` (the plots draw from it)."""
+    if measured is None:
+        return None
+    from lmbasics.word2vec.claims.costs import summary
+
+    return {**summary(measured), "measured": measured}

@@ -71,7 +71,7 @@ def figures(results: dict[str, Any], scaling: dict[str, Any], out: Path) -> dict
     if results["costs"]:
         from lmbasics.word2vec.claims.costs import plot_costs
 
-        for i, path in enumerate(plot_costs(results["costs"], out)):
+        for i, path in enumerate(plot_costs(results["costs"]["measured"], out)):
             drawn[f"costs-{i}"] = Path(path).name
     return drawn
 
