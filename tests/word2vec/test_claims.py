@@ -326,10 +326,10 @@ def _bucket(accuracy: float, asked: int = 2000) -> dict:
 
 
 def _equal_time(ns_rare: float, asked: int = 2000) -> dict:
-    return {"architectures": {"sg": {
+    return {"architectures": {arch: {
         "hs": {"train_seconds": 100.0, "frequent": _bucket(0.5), "rare": _bucket(0.3, asked)},
         "ns": {"train_seconds": 99.0, "epochs": 9, "frequent": _bucket(0.55),
-               "rare": _bucket(ns_rare, asked)}}}}
+               "rare": _bucket(ns_rare, asked)}} for arch in ("sg", "cbow")}}
 
 
 def test_w5_quality_rule():
@@ -339,3 +339,6 @@ def test_w5_quality_rule():
     assert verdicts.not_worse(_bucket(0.2), _bucket(0.3)) == REFUTED
     assert verdicts.not_worse(_bucket(0.29, 3000), _bucket(0.3, 3000)) == INCONCLUSIVE
     assert verdicts.w5_quality(None)["verdict"] == NOT_MEASURED
+    half = _equal_time(0.33)
+    del half["architectures"]["sg"]
+    assert verdicts.w5_quality(half)["verdict"] == NOT_MEASURED

@@ -41,7 +41,7 @@ reported, not judged. A question (pair) is *frequent* if every word ranks below 
   with quality: at HS's training time, NS's accuracy on frequent and on rare analogy questions
   is not worse than HS's by ``W3_MARGIN`` or more: confirmed if d − 2 se > −margin (d = NS − HS),
   refuted if d + 2 se < −margin, else inconclusive (fewer than ``MIN_QUESTIONS`` asked:
-  inconclusive); per architecture and bucket, :func:`each_setting`.
+  inconclusive); per architecture (sg and cbow, both needed) and bucket, :func:`each_setting`.
 
 W4/W5 read ``costs.measure_costs``'s result by these keys: ``vocab_sizes`` (list of V),
 ``seconds_per_prediction`` ``{"softmax"|"hs"|"ns": [seconds or None per V]}``, and ``buckets``
@@ -310,6 +310,10 @@ def w5_quality(equal_time: dict[str, Any] | None) -> Row:
                         f"{_pct(hs[bucket]['accuracy'])} of {hs[bucket]['asked']} ({settings[-1]})")
         text[-2] = f"{arch}-ns {ns['epochs']} epochs ({ns['train_seconds']:.0f} s) vs {arch}-hs " \
                    f"({hs['train_seconds']:.0f} s): " + text[-2]
+    for arch in ("sg", "cbow"):  # both architectures needed (experiments.ARCHITECTURES)
+        if arch not in equal_time["architectures"]:
+            settings.append(NOT_MEASURED)
+            text.append(f"{arch}: equal-time runs not there yet")
     return _row("W5 (quality)", each_setting(settings), "; ".join(text))
 
 
