@@ -40,6 +40,8 @@ VERBS: dict[str, tuple[str, str, str | None]] = {
                  "encoders"),
     "activations": ("lmbasics.activations.cli", "activation functions, gradient flow, experiments",
                     "activations"),
+    "word2vec": ("lmbasics.word2vec.claims.cli", "the seed's word2vec claims, measured (report)",
+                 "explore"),
 }
 
 # What each extra installs, by import name (tests check this against pyproject.toml). For a
