@@ -51,7 +51,8 @@ def _claims(args: argparse.Namespace) -> int:
 
     results = run_all(args.budget, Path(args.data), cache, out, args.report_only, progress)
     rerun = (f"lmbasics word2vec claims --data {shlex.quote(args.data)} --out "
-             f"{shlex.quote(args.out)} --cache {shlex.quote(str(cache))} --budget {args.budget}"
+             f"{shlex.quote(args.out)} --budget {args.budget}"
+             + (f" --cache {shlex.quote(args.cache)}" if args.cache else "")
              + (f" --report {shlex.quote(args.report)}" if args.report else ""))
     command = rerun + (" --report-only" if args.report_only else "")
     rows = write_report(results, out, report, command, rerun)

@@ -223,11 +223,40 @@ def _w3(scaling: dict[str, Any], drawn: dict, out: Path, report: Path) -> list[s
         for model, choice in models.items():
             tried = ", ".join(f"{r['alpha']:g}: {100 * r['dev_accuracy']:.1f}% of {r['dev_asked']}"
                               for r in choice["tuning"])
-            lines.append(f"| {size} | {model} | {tried} | {choice['alpha']:g} |")
+            alphas = [r["alpha"] for r in choice["tuning"]]
+            edge = " (edge of the grid)" if len(alphas) > 1 and choice["alpha"] in (
+                min(alphas), max(alphas)) else ""
+            lines.append(f"| {size} | {model} | {tried} | {choice['alpha']:g}{edge} |")
+    edges = sum(" (edge of the grid)" in line for line in lines)
+    if edges:
+        lines += ["", f"{edges} choices lie at an edge of the grid: a rate beyond it might have "
+                  "scored higher on dev, so those models may be slightly under-tuned (the grid "
+                  "and its budget are the same for every model)."]
     return lines
 
 
-def _w4_w5(results: dict[str, Any], drawn: dict, out: Path, report: Path) -> list[str]:
+def _training_costs(scaling: dict[str, Any]) -> list[str]:
+    """NS against HS in whole training at the largest size: the W3 runs' CPU seconds."""
+    if not scaling["sizes"]:
+        return []
+    size, models = scaling["sizes"][-1]["size"], scaling["sizes"][-1]["models"]
+    rows = []
+    for arch in ("sg", "cbow"):
+        ns, hs = models.get(f"{arch}-ns"), models.get(f"{arch}-hs")
+        if ns and hs:
+            rows.append(f"{arch}: NS {ns['cpu_seconds']['mean']:.0f} vs HS "
+                        f"{hs['cpu_seconds']['mean']:.0f} CPU s")
+    if not rows:
+        return []
+    return ["", f"For comparison, whole training at {size} (the W3 runs, scan + {size} tokens x "
+            "epochs, 2 threads): " + "; ".join(rows) + ". Training differs from the kernel loop "
+            "above: Skip-gram's NS draws one noise set per centre word and shares it across the "
+            "window, and subsampling removes most frequent-word predictions. The verdict is "
+            "the declared per-prediction rule; this line is context."]
+
+
+def _w4_w5(results: dict[str, Any], scaling: dict[str, Any], drawn: dict, out: Path,
+           report: Path) -> list[str]:
     lines = ["", "## W4, W5: the cost of one prediction", ""]
     costs = results["costs"]
     if not costs:
@@ -248,6 +277,7 @@ def _w4_w5(results: dict[str, Any], drawn: dict, out: Path, report: Path) -> lis
                          f"{b['ns_seconds'] * 1e9:.0f} |")
         for name in sorted(n for n in drawn if n.startswith("costs-")):
             lines += _figure(drawn, name, out, report, f"kernel costs ({drawn[name]})")
+        lines += _training_costs(scaling)
     equal = results["equal_time"]
     lines += ["", "### W5, quality: HS and NS at equal training time", ""]
     if not equal:
@@ -272,6 +302,12 @@ def _w4_w5(results: dict[str, Any], drawn: dict, out: Path, report: Path) -> lis
                            "HS vs NS at equal training time, frequent and rare questions")
 
 
+def _rebuilt(command: str, rerun: str) -> str:
+    """How this copy was made when it is not by ``rerun`` itself (``--report-only``)."""
+    return " (this copy rebuilt from the cached records with `--report-only`)" if (
+        command != rerun) else ""
+
+
 def write_report(results: dict[str, Any], out: Path, report: Path, command: str,
                  rerun: str) -> list[dict[str, str]]:
     """Draw the figures, write ``results.json`` into ``out`` and the markdown to ``report``;
@@ -287,7 +323,8 @@ def write_report(results: dict[str, Any], out: Path, report: Path, command: str,
     drawn = figures(results, scaling, out)
     atomic_write_text(out / "results.json",
                       json.dumps(_compact(results, scaling, rows, meta), indent=1))
-    lines = [HEADER, "", f"Produced by `{command}`. Every number and verdict below is computed "
+    lines = [HEADER, "", f"Produced by `{rerun}`{_rebuilt(command, rerun)}. Every number and "
+             "verdict below is computed "
              f"from the run records (`{os.path.relpath(out / 'results.json', report.parent)}` "
              "keeps the summaries). Rules, declared before the runs: "
              "`src/lmbasics/word2vec/claims/verdicts.py`.", ""]
@@ -298,7 +335,7 @@ def write_report(results: dict[str, Any], out: Path, report: Path, command: str,
     lines += _setup(results, meta, scaling)
     lines += _w1_w2(results, drawn, out, report)
     lines += _w3(scaling, drawn, out, report)
-    lines += _w4_w5(results, drawn, out, report)
+    lines += _w4_w5(results, scaling, drawn, out, report)
     missing = [r["claim"] for r in rows if r["verdict"] == NOT_MEASURED]
     lines += ["", "## Rerun", "", "```sh", rerun, "```", "",
               "Finished runs are kept under the cache and never redone; `--report-only` "
