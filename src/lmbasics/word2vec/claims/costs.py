@@ -491,7 +491,12 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
             "hs_code_length": bucket["code_length_mean"], "hs_seconds": hs,
             "hs_seconds_se": hs_se, "ns_seconds": ns, "ns_seconds_se": ns_se,
         })
+    mixed = result["by_frequency"]["all"]
+    hs, hs_se = _estimate(mixed["hs"])
+    ns, ns_se = _estimate(mixed["ns"])
     return {
+        "all": {"hs_seconds": hs, "hs_seconds_se": hs_se, "ns_seconds": ns,
+                "ns_seconds_se": ns_se},
         "vocab_sizes": [row["vocab_size"] for row in sizes],
         "seconds_per_prediction": {
             layer: [row[layer]["seconds_per_prediction"] for row in sizes]
