@@ -6,7 +6,8 @@ bidirectional, each half ``hidden_size / 2`` wide). Rows are packed by length
 (``pack_padded_sequence``) so the backward direction starts at the last real token and padding
 never enters a state. Left-to-right only (``bidirectional=False``) is what a language model or
 the agreement task needs. The time loop is inside the fused kernel: T sequential steps per layer,
-which the speed axis measures.
+which the speed axis measures. :meth:`RNNEncoder.final_state` reads the top layer's final
+state from those outputs: what an attention decoder starts from (:mod:`lmbasics.encoders.seq2seq`).
 """
 
 from __future__ import annotations
@@ -44,3 +45,16 @@ class RNNEncoder(Encoder):
         output, _ = self.rnn(packed)
         output, _ = pad_packed_sequence(output, batch_first=True, total_length=embedded.shape[1])
         return output  # (B, T, C)
+
+    def final_state(self, outputs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Float[B, C]: the top layer's final hidden state, read from ``forward``'s outputs.
+
+        Left-to-right: h at the last real token (not at padding). Bidirectional:
+        ``[h_fwd at the last real token; h_bwd at the first]``, each direction's final state.
+        """
+        rows = torch.arange(outputs.shape[0], device=outputs.device)
+        last = outputs[rows, (lengths_of(mask) - 1).clamp(min=0)]  # (B, C)
+        if not self.config.bidirectional:  # type: ignore[attr-defined]
+            return last
+        half = outputs.shape[-1] // 2
+        return torch.cat([last[:, :half], outputs[:, 0, half:]], dim=-1)
