@@ -19,6 +19,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from lmbasics._util.errors import LmbasicsError
 from lmbasics.encoders.config import config_for
 from lmbasics.encoders.data import BOS, EOS, PAD, pad
 from lmbasics.encoders.families import build_encoder
@@ -142,3 +143,13 @@ def test_greedy_output_is_the_argmax_of_teacher_forcing(family: str) -> None:
         expected = logits[0].argmax(-1).tolist()  # the word after each prefix
         assert row == expected[: len(row)]
         assert len(row) == 6 or expected[len(row)] == EOS
+
+
+def test_output_bias_starts_at_the_log_frequencies() -> None:
+    model = toy_model("lstm", num_layers=1)
+    counts = torch.arange(VOCAB, dtype=torch.float32)  # <pad> never seen: count 0, smoothed to 1
+    model.start_output_from_counts(counts)
+    probabilities = torch.softmax(model.decoder.output.bias, dim=0)
+    torch.testing.assert_close(probabilities, (counts + 1) / (counts + 1).sum())
+    with pytest.raises(LmbasicsError, match="counts for a vocabulary of 14"):
+        model.start_output_from_counts(torch.ones(VOCAB + 1))

@@ -85,4 +85,3 @@ class Encoder(nn.Module):
 def lengths_of(mask: torch.Tensor) -> torch.Tensor:
     """Long[B]: the number of real tokens in each row of a right-padded mask."""
     return mask.sum(dim=1)
-
