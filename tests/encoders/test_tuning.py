@@ -11,6 +11,7 @@ import copy
 import dataclasses
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +21,7 @@ from torch import nn
 
 from lmbasics.encoders.budgets import BUDGETS
 from lmbasics.encoders.compare import compare
-from lmbasics.encoders.runs import RunCache
+from lmbasics.encoders.runs import RunCache, axis_budget
 from lmbasics.encoders.training import TrainConfig, fit, learning_rate_at, seed_everything, train
 from lmbasics.encoders.tuning import Grid, tune, validation_split
 
@@ -204,6 +205,38 @@ def test_the_run_cache_reads_back_only_records_of_the_same_run(tmp_path) -> None
     path.write_text("{not json")
     assert one(RunCache(tmp_path, {"data": 1}), {"width": 1})["validation"] == first["validation"]
     assert len(calls) == 4
+
+
+def test_a_record_depends_on_its_own_axis_code_and_budget_fields_only(tmp_path) -> None:
+    import shutil
+
+    from lmbasics.encoders import runs as runs_module
+
+    wing = tmp_path / "encoders"
+    shutil.copytree(Path(runs_module.__file__).parent, wing, ignore=shutil.ignore_patterns("__pycache__"))
+
+    def digests() -> dict[str, str]:
+        runs_module._code_digest.cache_clear()
+        return {axis: runs_module._code_digest(axis, wing) for axis in ("agreement", "translation", "")}
+
+    before = digests()
+    with (wing / "tasks" / "agreement_data.py").open("a") as handle:
+        handle.write("# edited\n")
+    after = digests()
+    assert after["translation"] == before["translation"]
+    assert after["agreement"] != before["agreement"] and after[""] != before[""]
+    with (wing / "tasks" / "common.py").open("a") as handle:
+        handle.write("# edited\n")
+    assert digests()["translation"] != after["translation"]
+    runs_module._code_digest.cache_clear()
+
+    small = BUDGETS["small"]
+    fields = axis_budget(small, "translation")
+    assert fields["translation_train"] == small.translation_train.to_dict()
+    assert "validation_max" in fields and "hidden_size" in fields
+    assert not any(key.startswith(("agreement", "semantic")) for key in fields)
+    assert axis_budget(dataclasses.replace(small, agreement_corpus_tokens=1), "translation") == fields
+    assert axis_budget(dataclasses.replace(small, translation_test=1), "translation") != fields
 
 
 def _budget(seeds: int = 2):

@@ -35,7 +35,7 @@ from lmbasics.encoders.budgets import Budget
 from lmbasics.encoders.config import FAMILIES
 from lmbasics.encoders.plots import PLOTTERS, plot_curves
 from lmbasics.encoders.report import render
-from lmbasics.encoders.runs import RunCache
+from lmbasics.encoders.runs import RunCache, axis_budget
 from lmbasics.encoders.verdicts import all_claims
 
 AXES = ("agreement", "semantic", "translation", "speed")
@@ -162,9 +162,12 @@ def compare(
     for axis, width in [(a, w) for a in axes for w in (widths if a in SCALED_AXES else (1,))]:
         label = axis if width == 1 else f"{axis}-{width}x"
         axis_start = time.perf_counter()
-        runs = RunCache(out / "runs" / label, {"axis": axis, "width": width})
+        widened = budget.widened(width)
+        runs = RunCache(
+            out / "runs" / label, {"axis": axis, "width": width, "budget": axis_budget(widened, axis)}
+        )
         try:
-            results[label] = run_axis(axis, budget.widened(width), families, data, cache, vectors, log, runs)
+            results[label] = run_axis(axis, widened, families, data, cache, vectors, log, runs)
         except LmbasicsError as error:
             errors[label] = str(error)
         except (MemoryError, torch.OutOfMemoryError):

@@ -31,6 +31,30 @@ from lmbasics.encoders.training import TrainConfig
 
 # modules that only present results: editing them leaves finished runs valid
 PRESENTATION = {"report.py", "plots.py", "verdicts.py", "cli.py", "compare.py", "__init__.py"}
+# the budget's values enter a fingerprint through axis_budget, not through its source
+NOT_CODE = PRESENTATION | {"budgets.py"}
+# modules of tasks/ that every axis uses
+SHARED_TASK_MODULES = {"__init__.py", "common.py"}
+# budget fields that can change any axis's runs (the rest are named after their axis)
+SHARED_BUDGET_FIELDS = (
+    "embedding_dim",
+    "hidden_size",
+    "num_layers",
+    "num_heads",
+    "kernel_size",
+    "dropout",
+    "validation_fraction",
+    "validation_max",
+    "width",
+)
+
+
+def axis_budget(budget: Any, axis: str) -> dict[str, Any]:
+    """The fields of ``budget`` that can change a run on ``axis``: the shared model and
+    validation settings and the axis's own (``<axis>_...``); not its name, seed count or grid
+    (a run's seed and setting are in its fingerprint already) nor other axes' fields."""
+    fields = budget.to_dict()
+    return {k: v for k, v in fields.items() if k in SHARED_BUDGET_FIELDS or k.startswith(f"{axis}_")}
 
 
 class RunCache:
@@ -79,7 +103,7 @@ class RunCache:
                 "train": config.to_dict(),
                 "encoder": encoder,
                 "torch": torch.__version__,
-                "code": _code_digest(),
+                "code": _code_digest(str(self.context.get("axis", ""))),
             }
         )
         if fingerprint in self.memory:
@@ -139,12 +163,21 @@ def _fingerprint(data: dict[str, Any]) -> str:
 
 
 @cache
-def _code_digest() -> str:
-    """SHA-256 over the sources that train and test a model (see :data:`PRESENTATION`)."""
-    root = Path(__file__).resolve().parent
+def _code_digest(axis: str = "", root: Path | None = None) -> str:
+    """SHA-256 over the sources that train and test a model on ``axis``: every module of the
+    encoders wing but those in :data:`NOT_CODE`, and of ``tasks/`` the shared modules and those
+    named after the axis (all of them when ``axis`` is empty); ``root``: the wing (tests)."""
+    root = root or Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
-        if path.parent == root and path.name in PRESENTATION:
+        if path.parent == root and path.name in NOT_CODE:
+            continue
+        if (
+            axis
+            and path.parent == root / "tasks"
+            and path.name not in SHARED_TASK_MODULES
+            and not path.stem.startswith(axis)
+        ):
             continue
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
