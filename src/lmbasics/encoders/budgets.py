@@ -7,9 +7,15 @@ and patience of every run, the data sizes and the number of seeds — so that on
 differs between runs on an axis. :meth:`Budget.widened` is the same budget at about ``factor``
 times the body parameters (the ``--width`` of ``encoders compare``).
 
-How ``small`` was sized (per-token costs from the stored ``docs/encoders/small*`` runs, 2
-threads): every run of the grid trained to its ceiling would take about 3 hours for agreement,
-semantic and translation together; runs that reach their plateau earlier take less.
+How ``small`` was sized: from per-token costs of the stored ``docs/encoders/small*`` runs (2
+threads), every run of the grid trained to its ceiling was estimated at about 3 hours for
+agreement, semantic and translation together. Measured since (2026-11-30, one thread per run,
+two runs side by side on the 2-core machine): one translation run to its 3.5M-token ceiling
+takes about 22 minutes (the CNN at learning rate 5e-4: 1,332 s), so translation alone, 4
+families x (3 settings + 2 more seeds), is about 7 hours of one core if no run stops early —
+the ``small`` suite runs across sittings (every finished run is kept; see ``encoders compare``).
+Agreement parses all of ``enwiki-17M`` (18 cached pieces, about 3 minutes each on one core) so
+that every long distance bin holds about 2,000 examples or more.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ class Budget:
     dropout: float
     agreement_corpus_tokens: int  # corpus words parsed for agreement examples (real data)
     agreement_examples: int  # training examples (synthetic count, or cap on real data)
+    agreement_test_per_bin: int  # held-out examples per distance bin (real data; at most half a bin)
     agreement_train: TrainConfig
     semantic_examples: int  # cap on training examples per semantic task
     semantic_train: TrainConfig
@@ -101,6 +108,7 @@ BUDGETS: dict[str, Budget] = {
         dropout=0.0,
         agreement_corpus_tokens=100_000,
         agreement_examples=1500,
+        agreement_test_per_bin=100,
         agreement_train=_plateau(TINY_GRID, 32_000, batch_size=32, warmup_steps=10, patience=3),
         semantic_examples=800,
         semantic_train=_plateau(TINY_GRID, 14_000, batch_size=32, warmup_steps=10, patience=3),
@@ -122,8 +130,9 @@ BUDGETS: dict[str, Budget] = {
         num_heads=4,
         kernel_size=3,
         dropout=0.1,
-        agreement_corpus_tokens=3_000_000,
+        agreement_corpus_tokens=17_007_683,  # all of enwiki-17M: ~2,000+ examples per long bin
         agreement_examples=60_000,
+        agreement_test_per_bin=800,
         # ceilings about the old fixed schedules' tokens (2000 x 64 prefixes of ~37 words;
         # 800 x 32 sentences of ~18; 2500 x 64 pairs of ~25), translation's a little lower
         agreement_train=_plateau(SMALL_GRID, 4_000_000, batch_size=64, warmup_steps=100, patience=4),
@@ -148,6 +157,7 @@ BUDGETS: dict[str, Budget] = {
         dropout=0.1,
         agreement_corpus_tokens=17_007_683,
         agreement_examples=1_000_000,
+        agreement_test_per_bin=2000,
         agreement_train=_plateau(FULL_GRID, 140_000_000, batch_size=128, warmup_steps=1000, patience=5),
         semantic_examples=100_000,
         semantic_train=_plateau(FULL_GRID, 3_000_000, batch_size=32, warmup_steps=300, patience=5),

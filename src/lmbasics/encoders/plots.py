@@ -19,25 +19,56 @@ from lmbasics._util.figures import new_figure, save_png
 DPI = 110
 
 
+OUT_OF_DISTRIBUTION = (
+    ("linzen", "Linzen 2016"),
+    ("gulordava_original", "Gulordava original"),
+    ("gulordava_generated", "Gulordava nonce"),
+)
+
+
+def _interval(entry: dict[str, Any]) -> float:
+    """The 95 % half-width of an accuracy entry (older results: the seeds' spread)."""
+    return entry.get("ci95", entry["std"])
+
+
 def plot_agreement(results: dict[str, Any], path: Path) -> Path:
-    figure = new_figure((11, 4), DPI)
-    axes = figure.subplots(1, 2)
-    for family, result in results["families"].items():
+    """Held-out accuracy by distance bin and by attractors, and the out-of-distribution sets;
+    error bars are 95 % intervals (binomial error of the bin plus the seeds' spread)."""
+    figure = new_figure((16, 4), DPI)
+    axes = figure.subplots(1, 3, gridspec_kw={"width_ratios": [5, 3, 3]})
+    families = results["families"]
+    for index, (family, result) in enumerate(families.items()):
+        shift = 0.08 * (index - (len(families) - 1) / 2)  # side by side, intervals readable
         for axis, key in zip(axes, ("by_distance", "by_attractors")):
             groups = result["test"][key]
             labels = list(groups)
             axis.errorbar(
-                range(len(labels)),
+                [x + shift for x in range(len(labels))],
                 [100 * groups[k]["mean"] for k in labels],
-                yerr=[100 * groups[k]["std"] for k in labels],
+                yerr=[100 * _interval(groups[k]) for k in labels],
                 marker="o",
                 capsize=3,
                 label=family,
             )
-            axis.set_xticks(range(len(labels)), labels)
-    axes[0].set(xlabel="subject-verb distance", ylabel="accuracy (%)", title="agreement, held out")
+            counts = [groups[k].get("count") for k in labels]
+            axis.set_xticks(range(len(labels)), [f"{k}\nn={n}" if n else k for k, n in zip(labels, counts)])
+        present = [(key, name) for key, name in OUT_OF_DISTRIBUTION if result.get(key)]
+        axes[2].bar(
+            [x + 0.8 * (index / len(families) - 0.4) for x in range(len(present))],
+            [100 * result[key]["accuracy"]["mean"] for key, _ in present],
+            width=0.8 / len(families),
+            yerr=[100 * _interval(result[key]["accuracy"]) for key, _ in present],
+            capsize=3,
+            label=family,
+            align="edge",
+        )
+        axes[2].set_xticks(range(len(present)), [name for _, name in present])
+    axes[0].set(xlabel="subject-verb distance (test set: same count per bin)", ylabel="accuracy (%)")
+    axes[0].set_title("agreement, held out (95 % intervals)")
     axes[1].set(xlabel="attractors (4 = 4 or more)", ylabel="accuracy (%)", title="by attractors")
-    axes[0].axhline(50, color="grey", lw=0.5)
+    axes[2].set(ylabel="accuracy (%)", title="out of distribution", ylim=(0, 100))
+    for axis in axes:
+        axis.axhline(50, color="grey", lw=0.5)
     axes[0].legend()
     save_png(figure, path)
     return path

@@ -37,17 +37,35 @@ def _params(result: dict[str, Any], family: str) -> str:
     return f"{result['encoders'][family]['body_parameters']:,}"
 
 
+def _ci(s: dict[str, Any], digits: int = 1) -> str:
+    """``mean ± 95 % half-width`` in points (older results without intervals: ± the seeds' spread)."""
+    return f"{100 * s['mean']:.{digits}f} ± {100 * s.get('ci95', s['std']):.{digits}f}"
+
+
 def _agreement(result: dict[str, Any]) -> list[str]:
     data = result["data"]
+    families = result["families"]
+    first = next(iter(families.values()))
+    balance = ""
+    if data.get("test_per_bin"):
+        balance = (
+            f" The held-out set takes {data['test_per_bin']} examples from each distance bin (at most "
+            'half of a bin; the rest stay for training); accuracy "overall" and "> 13" weight '
+            "each bin by its share of all the parsed examples (a stratified estimate of accuracy on "
+            "the corpus's own mix of distances)."
+        )
     lines = [
         "## Long range: subject-verb agreement",
         "",
-        f"Data: {data['source']}; {data['train']} training, {data['test']} held-out, "
-        f"{data['linzen']} Linzen test examples; vocabulary {data['vocabulary']}.",
+        f"Data: {data['source']}; {data['train']:,} training, {data.get('validation', 0):,} validation, "
+        f"{data['test']:,} held-out examples ({first['test']['long']['count']:,} with subject and verb "
+        f"more than 13 apart); out of distribution: {data['linzen']:,} Linzen test examples"
+        + (f", {data['gulordava']} Gulordava sentences" if data.get("gulordava") else "")
+        + f"; vocabulary {data['vocabulary']:,}.{balance} Intervals are 95 % (binomial error of the "
+        "examples plus the spread of the seeds).",
         "",
     ]
-    families = result["families"]
-    bins = list(next(iter(families.values()))["test"]["by_distance"])
+    bins = list(first["test"]["by_distance"])
     rows = []
     for family, r in families.items():
         by = r["test"]["by_distance"]
@@ -55,9 +73,9 @@ def _agreement(result: dict[str, Any]) -> list[str]:
             [
                 family,
                 _params(result, family),
-                _pm(r["test"]["accuracy"]),
-                _pm(r["test"]["long"]),
-                *(_pm(by[b], digits=0) for b in bins),
+                _ci(r["test"]["accuracy"]),
+                _ci(r["test"]["long"]),
+                *(_ci(by[b], digits=0) for b in bins),
             ]
         )
     lines += _table(
@@ -66,10 +84,20 @@ def _agreement(result: dict[str, Any]) -> list[str]:
             "body params",
             "accuracy %",
             "distance > 13",
-            *(f"{b} (n={next(iter(families.values()))['test']['by_distance'][b]['count']})" for b in bins),
+            *(f"{b} (n={first['test']['by_distance'][b]['count']})" for b in bins),
         ],
         rows,
     )
+    checks = [("linzen", "Linzen 2016"), ("gulordava_original", "Gulordava original")]
+    checks.append(("gulordava_generated", "Gulordava nonce"))
+    present = [(key, name) for key, name in checks if first.get(key)]
+    if present:
+        lines += ["Out of distribution, accuracy (%):", ""]
+        header = [f"{name} (n={first[key]['accuracy'].get('count', '?')})" for key, name in present]
+        lines += _table(
+            ["family", *header],
+            [[f, *(_ci(r[key]["accuracy"]) for key, _ in present)] for f, r in families.items()],
+        )
     attractor_rows = []
     for split in ("test", "linzen"):
         for family, r in families.items():
@@ -79,8 +107,8 @@ def _agreement(result: dict[str, Any]) -> list[str]:
                     [
                         split,
                         family,
-                        _pm(r[split]["accuracy"]),
-                        *(f"{k}: {_pm(v, digits=0)} (n={v['count']})" for k, v in by.items()),
+                        _ci(r[split]["accuracy"]),
+                        *(f"{k}: {_ci(v, digits=0)} (n={v['count']})" for k, v in by.items()),
                     ]
                 )
     if attractor_rows:

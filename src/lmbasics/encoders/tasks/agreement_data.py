@@ -19,7 +19,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ class AgreementExample:
     label: int  # 0 = singular verb, 1 = plural verb
     distance: int  # verb index - subject index (-1: the parser found no subject)
     attractors: int  # nouns between subject and verb of the other number
+    kind: str = ""  # Gulordava et al.'s sentence type: "original" or "generated" (nonce)
 
 
 def load_parser() -> Any:
@@ -61,7 +62,9 @@ def _noun_number(tag: str) -> int | None:
     return 0 if tag in SINGULAR_TAGS else 1 if tag in PLURAL_TAGS else None
 
 
-def _chunks(corpus: Path, max_tokens: int, chunk_words: int) -> Iterator[str]:
+def _chunks(corpus: Path, max_tokens: int, chunk_words: int, first_token: int = 0) -> Iterator[str]:
+    """The corpus as text chunks of at most ``chunk_words`` words (never across an article):
+    those that start at word ``first_token`` or later and before word ``max_tokens``."""
     opener = gzip.open if corpus.suffix == ".gz" else open
     seen = 0
     with opener(corpus, "rt", encoding="utf-8") as handle:
@@ -72,7 +75,8 @@ def _chunks(corpus: Path, max_tokens: int, chunk_words: int) -> Iterator[str]:
                     return
                 chunk = words[start : start + chunk_words]
                 seen += len(chunk)
-                yield " ".join(chunk)
+                if seen - len(chunk) >= first_token:
+                    yield " ".join(chunk)
 
 
 def find_subject(verb: Any) -> Any:
@@ -116,15 +120,18 @@ def build_agreement_data(
     max_tokens: int = 1_000_000,
     max_prefix: int = 50,
     chunk_words: int = 100,
+    first_token: int = 0,
 ) -> int:
-    """Parse up to ``max_tokens`` corpus words; write JSON-lines examples to ``out``; count."""
+    """Parse the corpus chunks that start at word ``first_token`` or later and before word
+    ``max_tokens``; write JSON-lines examples to ``out``; count."""
     corpus = Path(corpus)
     if not corpus.is_file():
         raise LmbasicsError(f"no such corpus file: {corpus}")
     parser = load_parser()
     count = 0
+    chunks = _chunks(corpus, max_tokens, chunk_words, first_token)
     with atomic_path(out, suffix=".jsonl") as tmp, tmp.open("w", encoding="utf-8") as handle:
-        for doc in parser.pipe(_chunks(corpus, max_tokens, chunk_words), batch_size=64):
+        for doc in parser.pipe(chunks, batch_size=64):
             for example in examples_from_doc(doc, max_prefix):
                 handle.write(json.dumps(asdict(example)) + "\n")
                 count += 1
@@ -177,6 +184,39 @@ def build_linzen_test(
     return len(sentences)
 
 
+def build_gulordava_test(directory: str | os.PathLike[str], out: str | os.PathLike[str]) -> int:
+    """Gulordava et al.'s (2018) English agreement set (``generated.tab``: 41 original
+    sentences and 369 nonce sentences made from them, each with the correct and the wrong verb)
+    as examples: the lowercased words before the verb, the number of the correct verb, the
+    set's own noun-verb distance (``len_context``), attractors and type; write, count."""
+    import csv
+
+    table = Path(directory) / "generated.tab"
+    if not table.is_file():
+        raise LmbasicsError(f"no such Gulordava test file: {table}")
+    with table.open(encoding="utf-8", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle, delimiter="\t") if row.get("class") == "correct"]
+    try:
+        examples = [
+            AgreementExample(
+                prefix=row["prefix"].lower().split(),
+                label={"sing": 0, "plur": 1}[row["correct_number"]],
+                distance=int(row["len_context"]),
+                attractors=int(row["n_attr"]),
+                kind=row["type"],
+            )
+            for row in rows
+        ]
+    except (KeyError, TypeError, ValueError) as error:
+        raise LmbasicsError(f"{table} is not in Gulordava et al.'s tab format ({error!r})") from error
+    if not examples:
+        raise LmbasicsError(f"{table} holds no correct-verb rows")
+    with atomic_path(out, suffix=".jsonl") as tmp, tmp.open("w", encoding="utf-8") as handle:
+        for example in examples:
+            handle.write(json.dumps(asdict(example)) + "\n")
+    return len(examples)
+
+
 def read_examples(path: str | os.PathLike[str]) -> list[AgreementExample]:
     """The examples of a JSON-lines file written by the builders."""
     path = Path(path)
@@ -186,19 +226,69 @@ def read_examples(path: str | os.PathLike[str]) -> list[AgreementExample]:
         return [AgreementExample(**json.loads(line)) for line in handle if line.strip()]
 
 
+SHARD_TOKENS = 1_000_000  # corpus words per cached piece of a parse
+
+
+def _build_shard(job: tuple[Path, Path, int, int]) -> int:
+    corpus, out, first, last = job
+    return build_agreement_data(corpus, out, max_tokens=last, first_token=first)
+
+
+def build_agreement_shards(
+    corpus: str | os.PathLike[str],
+    cache_dir: str | os.PathLike[str],
+    corpus_tokens: int,
+    processes: int = 1,
+    log: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Parse the first ``corpus_tokens`` words of ``corpus`` in pieces of :data:`SHARD_TOKENS`,
+    each cached as its own JSON-lines file: a stopped build resumes at the first missing piece,
+    a larger ``corpus_tokens`` reuses the pieces it shares with a smaller one, and ``processes``
+    parse pieces side by side. The pieces in corpus order."""
+    corpus, cache_dir = Path(corpus), Path(cache_dir)
+    if not corpus.is_file():
+        raise LmbasicsError(f"no such corpus file: {corpus}")
+    stem = corpus.name.split(".")[0]
+    jobs = []
+    for first in range(0, corpus_tokens, SHARD_TOKENS):
+        last = min(first + SHARD_TOKENS, corpus_tokens)
+        jobs.append((corpus, cache_dir / f"agreement-{stem}-{first}-{last}.jsonl", first, last))
+    missing = [job for job in jobs if not job[1].is_file()]
+    if missing:
+        load_parser()  # a missing spaCy is one clear error, before any process starts
+        note = log or (lambda _line: None)
+        note(f"parsing {len(missing)} of {len(jobs)} pieces of {corpus.name} for agreement examples")
+        if processes > 1 and len(missing) > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(min(processes, len(missing))) as pool:
+                for (_, out, first, last), count in zip(missing, pool.map(_build_shard, missing)):
+                    note(f"{out.name}: words {first}-{last}, {count} examples")
+        else:
+            for job in missing:
+                note(f"{job[1].name}: words {job[2]}-{job[3]}, {_build_shard(job)} examples")
+    return [job[1] for job in jobs]
+
+
 def cached_agreement_data(
-    data_dir: str | os.PathLike[str], cache_dir: str | os.PathLike[str], corpus_tokens: int
-) -> tuple[Path, Path]:
-    """Paths of the built training and Linzen sets, building whichever is missing."""
+    data_dir: str | os.PathLike[str],
+    cache_dir: str | os.PathLike[str],
+    corpus_tokens: int,
+    processes: int = 1,
+    log: Callable[[str], None] | None = None,
+) -> tuple[list[Path], Path, Path]:
+    """Paths of the built corpus pieces (:func:`build_agreement_shards`), the Linzen and the
+    Gulordava sets, building whichever is missing."""
     data_dir, cache_dir = Path(data_dir), Path(cache_dir)
     corpus = data_dir / "corpus" / ("enwiki-1M.txt.gz" if corpus_tokens <= 1_000_000 else "enwiki-17M.txt.gz")
-    train_path = cache_dir / f"agreement-{corpus.name.split('.')[0]}-{corpus_tokens}.jsonl"
+    pieces = build_agreement_shards(corpus, cache_dir, corpus_tokens, processes, log)
     linzen_path = cache_dir / "linzen2016.jsonl"
-    if not train_path.is_file():
-        build_agreement_data(corpus, train_path, max_tokens=corpus_tokens)
     if not linzen_path.is_file():
         build_linzen_test(data_dir / "agreement" / "linzen2016", linzen_path)
-    return train_path, linzen_path
+    gulordava_path = cache_dir / "gulordava2018.jsonl"
+    if not gulordava_path.is_file():
+        build_gulordava_test(data_dir / "agreement" / "gulordava2018", gulordava_path)
+    return pieces, linzen_path, gulordava_path
 
 
 def synthetic_agreement(count: int, seed: int, max_distance: int = 20) -> list[AgreementExample]:
