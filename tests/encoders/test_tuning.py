@@ -227,7 +227,16 @@ def test_a_record_depends_on_its_own_axis_code_and_budget_fields_only(tmp_path) 
     assert after["agreement"] != before["agreement"] and after[""] != before[""]
     with (wing / "tasks" / "common.py").open("a") as handle:
         handle.write("# edited\n")
-    assert digests()["translation"] != after["translation"]
+    edited = digests()
+    assert edited["translation"] != after["translation"]
+    with (wing / "seq2seq.py").open("a") as handle:
+        handle.write("# edited\n")
+    seq2seq_edited = digests()
+    assert seq2seq_edited["agreement"] == edited["agreement"]
+    assert seq2seq_edited["translation"] != edited["translation"]
+    with (wing / "runs.py").open("a") as handle:
+        handle.write("# edited\n")
+    assert digests() == seq2seq_edited
     runs_module._code_digest.cache_clear()
 
     small = BUDGETS["small"]

@@ -8,9 +8,10 @@ deterministic, so a resumed comparison gives the results of an uninterrupted one
 
 Each record carries a fingerprint of what decides its result: the task's data and settings, the
 family's encoder config, the training settings, the seed, the PyTorch version and the source of
-the modules that train and test (everything in the encoders wing but the report, plots, verdicts
-and the CLI). A record whose fingerprint differs is stale and its run is done again. Nothing
-else is ever read from the directory, and records are plain JSON (no pickles, no weights).
+the modules that train and test on the run's axis (the encoders wing but the report, plots,
+verdicts, CLI, budgets and this module, and other axes' modules). A record whose fingerprint
+differs is stale and its run is done again. Nothing else is ever read from the directory, and
+records are plain JSON (no pickles, no weights).
 """
 
 from __future__ import annotations
@@ -31,8 +32,11 @@ from lmbasics.encoders.training import TrainConfig
 
 # modules that only present results: editing them leaves finished runs valid
 PRESENTATION = {"report.py", "plots.py", "verdicts.py", "cli.py", "compare.py", "__init__.py"}
-# the budget's values enter a fingerprint through axis_budget, not through its source
-NOT_CODE = PRESENTATION | {"budgets.py"}
+# the budget's values enter a fingerprint through axis_budget, not through its source; this
+# module only files records (its fingerprint rules decide which record is read, not a result)
+NOT_CODE = PRESENTATION | {"budgets.py", "runs.py"}
+# wing modules that only one axis trains with (the rest serve every axis)
+AXIS_MODULES = {"seq2seq.py": "translation"}
 # modules of tasks/ that every axis uses
 SHARED_TASK_MODULES = {"__init__.py", "common.py"}
 # budget fields that can change any axis's runs (the rest are named after their axis)
@@ -165,12 +169,15 @@ def _fingerprint(data: dict[str, Any]) -> str:
 @cache
 def _code_digest(axis: str = "", root: Path | None = None) -> str:
     """SHA-256 over the sources that train and test a model on ``axis``: every module of the
-    encoders wing but those in :data:`NOT_CODE`, and of ``tasks/`` the shared modules and those
-    named after the axis (all of them when ``axis`` is empty); ``root``: the wing (tests)."""
+    encoders wing but those in :data:`NOT_CODE` and other axes' :data:`AXIS_MODULES`, and of
+    ``tasks/`` the shared modules and those named after the axis (all of them when ``axis`` is
+    empty); ``root``: the wing (tests)."""
     root = root or Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         if path.parent == root and path.name in NOT_CODE:
+            continue
+        if axis and path.parent == root and AXIS_MODULES.get(path.name, axis) != axis:
             continue
         if (
             axis
