@@ -29,7 +29,7 @@ from lmbasics.encoders.training import TrainConfig, seed_everything, train
 SYMBOLS = 10  # ids 4 .. 13 after the four specials
 VOCAB = 4 + SYMBOLS
 TOY = {"vocab_size": VOCAB, "embedding_dim": 32, "hidden_size": 32, "dropout": 0.0, "max_length": 32}
-EXTRA = {"cnn": {"kernel_size": 3}, "lstm": {}, "transformer": {"num_heads": 2}}
+EXTRA = {"cnn": {"kernel_size": 3}, "lstm": {}, "gru": {}, "transformer": {"num_heads": 2}}
 CASES = [
     ("copy", "cnn"),
     ("copy", "lstm"),
@@ -62,7 +62,7 @@ def toy_pairs(task: str, count: int, seed: int) -> list[tuple[list[int], list[in
 def toy_model(family: str, num_layers: int) -> Seq2Seq:
     shared = {**TOY, "num_layers": num_layers, **EXTRA[family]}
     source = config_for(family, **shared, **({"bidirectional": True} if family == "lstm" else {}))
-    target = config_for(family, **shared, **({} if family == "lstm" else {"causal": True}))
+    target = config_for(family, **shared, **({} if family in ("lstm", "gru") else {"causal": True}))
     return Seq2Seq(source, target)
 
 
@@ -153,3 +153,28 @@ def test_output_bias_starts_at_the_log_frequencies() -> None:
     torch.testing.assert_close(probabilities, (counts + 1) / (counts + 1).sum())
     with pytest.raises(LmbasicsError, match="counts for a vocabulary of 14"):
         model.start_output_from_counts(torch.ones(VOCAB + 1))
+
+
+@pytest.mark.parametrize("family", ["cnn", "lstm", "gru", "transformer"])
+def test_logits_at_selected_positions_are_the_full_logits_there(family: str) -> None:
+    """The training loss computes logits only at real target positions: same loss, same
+    gradients as the full (B, U, V) logits with padding ignored."""
+    torch.manual_seed(0)
+    model = toy_model(family, num_layers=2).eval()
+    pairs = [([5, 6, 7, 8, 9], [9, 8, 7]), ([10, 11], [11, 10, 4, 5, 6]), ([4], [4])]
+    src, src_mask = pad([s for s, _ in pairs])
+    tgt_in, tgt_mask = pad([[BOS, *t] for _, t in pairs])
+    tgt_out, _ = pad([[*t, EOS] for _, t in pairs])
+    real = tgt_out != PAD
+    full = model(src, src_mask, tgt_in, tgt_mask)
+    selected = model(src, src_mask, tgt_in, tgt_mask, real)
+    assert selected.shape == (int(real.sum()), full.shape[-1])
+    torch.testing.assert_close(selected, full[real])
+    reference = F.cross_entropy(full.flatten(0, 1), tgt_out.flatten(), ignore_index=PAD)
+    loss = F.cross_entropy(selected, tgt_out[real])
+    torch.testing.assert_close(loss, reference)
+    grads = torch.autograd.grad(reference, list(model.parameters()), allow_unused=True)
+    again = torch.autograd.grad(loss, list(model.parameters()), allow_unused=True)
+    for expected, got in zip(grads, again, strict=True):
+        if expected is not None:
+            torch.testing.assert_close(got, expected)

@@ -106,16 +106,18 @@ class RNNDecoder(nn.Module):
         attentional = torch.tanh(self.combine(torch.cat([context, hidden], dim=-1)))  # (B, C)
         return rnn_state, attentional, keys
 
-    def forward(self, ids: torch.Tensor, mask: torch.Tensor, memory: Memory) -> torch.Tensor:
+    def forward(
+        self, ids: torch.Tensor, mask: torch.Tensor, memory: Memory, select: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """(B, U) target prefix -> (B, U, V) next-word logits (positions after a row's end are
-        computed but meaningless; the loss ignores them)."""
+        computed but meaningless), or (N, V) at the N positions where ``select`` is True."""
         embedded = self.dropout(self.embedding(ids))  # (B, U, E)
         state = self.start(memory)
         attentional = []
         for t in range(ids.shape[1]):
             state = self.advance(embedded[:, t], state, memory)
             attentional.append(state[1])
-        return self.output(self.dropout(torch.stack(attentional, dim=1)))
+        return self.output(self.dropout(_selected(torch.stack(attentional, dim=1), select)))
 
     def step(self, words: torch.Tensor, state: RNNState, memory: Memory) -> tuple[torch.Tensor, RNNState]:
         """Greedy decoding's step: Long[B] previous words -> (Float[B, V] logits, new state)."""
@@ -147,8 +149,11 @@ class AttentionDecoder(nn.Module):
     def embedding(self) -> nn.Embedding:
         return self.target.embedding
 
-    def forward(self, ids: torch.Tensor, mask: torch.Tensor, memory: Memory) -> torch.Tensor:
-        """(B, U) target prefix, (B, T, Cm) source vectors -> (B, U, V) next-word logits."""
+    def forward(
+        self, ids: torch.Tensor, mask: torch.Tensor, memory: Memory, select: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """(B, U) target prefix, (B, T, Cm) source vectors -> (B, U, V) next-word logits, or
+        (N, V) at the N positions where ``select`` is True."""
         hidden = self.target(ids, mask)  # (B, U, C)
         keys = self.memory_projection(memory.vectors)  # (B, T, C)
         length = max(ids.shape[1], keys.shape[1])
@@ -156,7 +161,7 @@ class AttentionDecoder(nn.Module):
         query = hidden + positions[: ids.shape[1]]  # (B, U, C)
         keys = keys + positions[: keys.shape[1]]
         context = self.attention(query, keys, attention_mask(memory.mask, ids.shape[1], False))
-        return self.output(torch.tanh(self.combine(torch.cat([query, context], dim=-1))))
+        return self.output(torch.tanh(self.combine(_selected(torch.cat([query, context], dim=-1), select))))
 
 
 class TransformerDecoderBlock(nn.Module):
@@ -201,14 +206,22 @@ class TransformerDecoder(nn.Module):
     def embedding(self) -> nn.Embedding:
         return self.target.embedding
 
-    def forward(self, ids: torch.Tensor, mask: torch.Tensor, memory: Memory) -> torch.Tensor:
+    def forward(
+        self, ids: torch.Tensor, mask: torch.Tensor, memory: Memory, select: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """As :meth:`AttentionDecoder.forward`."""
         hidden = self.target(ids, mask)  # (B, U, C): embeddings + positions, final-normed
         vectors = self.memory_projection(memory.vectors)
         allowed = attention_mask(mask, ids.shape[1], causal=True)
         memory_allowed = attention_mask(memory.mask, ids.shape[1], causal=False)
         for block in self.blocks:
             hidden = block(hidden, allowed, vectors, memory_allowed)
-        return self.output(self.final_norm(hidden))
+        return self.output(self.final_norm(_selected(hidden, select)))
+
+
+def _selected(hidden: torch.Tensor, select: torch.Tensor | None) -> torch.Tensor:
+    """Float[B, U, C] -> the (N, C) vectors where ``select`` (Bool[B, U]) is True; all if None."""
+    return hidden if select is None else hidden[select]
 
 
 class Seq2Seq(nn.Module):
@@ -241,9 +254,12 @@ class Seq2Seq(nn.Module):
         source_mask: torch.Tensor,
         target: torch.Tensor,
         target_mask: torch.Tensor,
+        select: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Teacher forcing: (B, U) target prefix ids -> (B, U, V) logits."""
-        return self.decoder(target, target_mask, self.encode(source, source_mask))
+        """Teacher forcing: (B, U) target prefix ids -> (B, U, V) logits; with ``select``
+        (Bool[B, U]) only the (N, V) logits at its True positions: the output layer and softmax,
+        most of a step's work at Multi30k's 7.5k words, skip the padding (about half a batch)."""
+        return self.decoder(target, target_mask, self.encode(source, source_mask), select)
 
     def num_parameters(self, include_embeddings: bool = True) -> int:
         total = sum(p.numel() for p in self.parameters())

@@ -176,8 +176,9 @@ def run_translation(
     def batch_loss(module: torch.nn.Module, index: np.ndarray) -> torch.Tensor:
         batch = _pair_tensors([source_rows[i] for i in index], [target_rows[i] for i in index])
         batch = on_device(module, *batch)
-        logits = module(*batch[:4])  # (B, U, V)
-        return F.cross_entropy(logits.flatten(0, 1), batch[4].flatten(), ignore_index=PAD)
+        real = batch[4] != PAD
+        logits = module(*batch[:4], real)  # (N, V) at the real target positions only
+        return F.cross_entropy(logits, batch[4][real])
 
     def target_tokens(index: np.ndarray) -> int:
         """The loss averages over target words and the end mark, padding ignored."""
@@ -189,11 +190,10 @@ def run_translation(
         for start in range(0, len(validation), 100):
             batch = _pair_tensors(held_sources[start : start + 100], held_targets[start : start + 100])
             batch = on_device(model, *batch)
-            logits = model(*batch[:4])
-            total += float(
-                F.cross_entropy(logits.flatten(0, 1), batch[4].flatten(), ignore_index=PAD, reduction="sum")
-            )
-            count += int((batch[4] != PAD).sum())
+            real = batch[4] != PAD
+            logits = model(*batch[:4], real)
+            total += float(F.cross_entropy(logits, batch[4][real], reduction="sum"))
+            count += int(real.sum())
         return -total / count
 
     lengths = np.array([len(s) + len(t) for s, t in zip(source_rows, target_rows)])
