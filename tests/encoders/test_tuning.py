@@ -337,3 +337,21 @@ def test_a_second_width_runs_beside_the_first(tmp_path) -> None:
     report = (tmp_path / "report.md").read_text()
     assert "(4x body parameters)" in report and "## Two sizes" in report
     assert "4x: mean of WiC, SST-2 %" in report
+
+
+def test_the_report_names_choices_at_the_grids_edge() -> None:
+    from lmbasics.encoders.report import _edge_choices
+
+    grid = [{"learning_rate": rate, "warmup_steps": 10} for rate in (1e-3, 3e-3, 1e-2)]
+    block = {
+        "grid": grid,
+        "families": {
+            "cnn": {"chosen": grid[1]},
+            "lstm": {"chosen": grid[2]},
+            "transformer": {"chosen": grid[0]},
+        },
+    }
+    (line,) = [text for text in _edge_choices(block) if text]
+    assert "lstm (highest)" in line and "transformer (lowest)" in line and "cnn" not in line
+    block["families"] = {"cnn": {"chosen": grid[1]}}
+    assert not any(_edge_choices(block))

@@ -252,10 +252,32 @@ def _tuning(result: dict[str, Any], label: str) -> list[str]:
             f"{_validation_count(result, task):,} validation examples carved from the training data.",
             "",
             *_table(["family", *grid, "reported runs stopped (tokens)", "mean tokens at best"], rows),
+            *_edge_choices(block),
         ]
     if lines:
         lines += [f"![{label} validation curves]({label}-curves.png)", ""]
     return lines
+
+
+def _edge_choices(block: dict[str, Any]) -> list[str]:
+    """A line naming the families whose chosen learning rate is the grid's lowest or highest:
+    a choice at an edge says the best rate may lie outside the grid (none: no line)."""
+    rates = [g["learning_rate"] for g in block["grid"]]
+    if len(set(rates)) < 2:
+        return []
+    edges = {min(rates): "lowest", max(rates): "highest"}
+    flagged = [
+        f"{family} ({edges[tuned['chosen']['learning_rate']]})"
+        for family, tuned in block["families"].items()
+        if tuned["chosen"]["learning_rate"] in edges
+    ]
+    if not flagged:
+        return [""]
+    return [
+        "",
+        f"Chosen at the grid's edge, so a rate outside the grid might do better: {', '.join(flagged)}.",
+        "",
+    ]
 
 
 def _validation_count(result: dict[str, Any], task: str) -> int:
