@@ -11,9 +11,11 @@ How ``small`` was sized: from per-token costs of the stored ``docs/encoders/smal
 threads), every run of the grid trained to its ceiling was estimated at about 3 hours for
 agreement, semantic and translation together. Measured since (2026-11-30, one thread per run,
 two runs side by side on the 2-core machine): one translation run to its 3.5M-token ceiling
-takes about 22 minutes (the CNN at learning rate 5e-4: 1,332 s), so translation alone, 4
-families x (3 settings + 2 more seeds), is about 7 hours of one core if no run stops early —
-the ``small`` suite runs across sittings (every finished run is kept; see ``encoders compare``).
+took about 22 minutes (the CNN at learning rate 5e-4: 1,332 s; steps are 1.6-2x faster since
+the output layer skips the padding), so translation alone, 4 families x (4 settings + 2 more
+seeds), is several hours of one core if no run stops early; one agreement run takes 2.5-11
+minutes (2026-12-01) — the ``small`` suite runs across sittings (every finished run is kept;
+see ``encoders compare``).
 Agreement parses all of ``enwiki-17M`` (18 cached pieces, about 3 minutes each on one core) so
 that every long distance bin holds about 2,000 examples or more.
 """
