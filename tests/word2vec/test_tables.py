@@ -46,6 +46,57 @@ def test_huffman_codes_are_prefix_free_and_optimal(seed):
     assert np.all(np.diff(tree.code_lengths) >= 0)
 
 
+def _huffman_by_lists(counts):
+    """The slow twin: word2vec.c's merge with Python lists, each word's path walked up to the
+    root one at a time and reversed (the library builds the same arrays without a list per
+    word)."""
+    size = len(counts)
+    count = [int(c) for c in counts] + [2**62] * (size - 1)
+    parent, binary = [0] * (2 * size - 1), [0] * (2 * size - 1)
+    leaf, inner = size - 1, size
+    for node in range(size, 2 * size - 1):
+        smallest = []
+        for _ in range(2):
+            if leaf >= 0 and count[leaf] < count[inner]:
+                smallest.append(leaf)
+                leaf -= 1
+            else:
+                smallest.append(inner)
+                inner += 1
+        count[node] = count[smallest[0]] + count[smallest[1]]
+        parent[smallest[0]] = parent[smallest[1]] = node
+        binary[smallest[1]] = 1
+    codes, points = [], []
+    for word in range(size):
+        bits, nodes, node = [], [], word
+        while node != 2 * size - 2:
+            bits.append(binary[node])
+            node = parent[node]
+            nodes.append(node - size)
+        codes.append(bits[::-1])
+        points.append(nodes[::-1])
+    return codes, points
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_huffman_arrays_match_the_path_by_path_twin(seed):
+    rng = np.random.default_rng(seed)
+    size = [2, 3, 7, 300, 2000, 5000][seed]
+    # ties (few distinct counts) and a long Zipf tail (deep paths) both
+    raw = rng.integers(1, 4, size) if seed % 2 else rng.zipf(1.2, size) % 10**12
+    counts = np.sort(raw)[::-1].astype(np.int64)
+    tree = build_huffman_tree(counts)
+    codes, points = _huffman_by_lists(counts)
+    assert tree.code_lengths.tolist() == [len(code) for code in codes]
+    assert tree.codes.shape == tree.points.shape == (size, max(map(len, codes)))
+    assert (tree.codes.dtype, tree.points.dtype, tree.code_lengths.dtype) == (
+        np.uint8, np.int32, np.int32)
+    assert [tree.code(w) for w in range(size)] == codes
+    assert [tree.path(w) for w in range(size)] == points
+    on_path = np.arange(tree.codes.shape[1]) < tree.code_lengths[:, None]
+    assert not tree.codes[~on_path].any() and not tree.points[~on_path].any()  # zero padding
+
+
 def test_huffman_rejects_bad_input():
     with pytest.raises(LmbasicsError):
         build_huffman_tree(np.array([5]))

@@ -84,11 +84,25 @@ def _decode(raw: bytes, stats: ReadStats) -> str:
 
 
 def _read_blocks(handle: IO[bytes], path: Path) -> Iterator[bytes]:
-    """Blocks of the file, read (and gunzipped) by a helper thread a few blocks ahead.
+    """Blocks of the file; a compressed one is decompressed by a helper thread a few blocks ahead.
 
-    zlib and file reads release the GIL, so decompression overlaps the tokenising that the
-    consumer does in Python. Closing the generator stops and joins the thread.
+    zlib and friends release the GIL, so decompression overlaps the tokenising that the consumer
+    does. Closing the generator stops and joins the thread. A plain file is read in the calling
+    thread (the kernel's sequential read-ahead overlaps the disk): a helper thread's blocks would
+    be allocated in its own glibc arena, whose pages stay resident for the rest of the process
+    (``malloc_trim`` does not shrink another thread's arena), 7 MB of peak RSS on enwiki-17M.
     """
+    if not isinstance(handle, (gzip.GzipFile, bz2.BZ2File, lzma.LZMAFile)):
+        with contextlib.suppress(AttributeError, OSError):  # a hint only
+            os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
+        while True:
+            try:
+                block = handle.read(_BLOCK_BYTES)
+            except OSError as error:
+                raise LmbasicsError(f"{path}: cannot read ({error})") from None
+            yield block
+            if not block:
+                return
     blocks: queue.Queue = queue.Queue(maxsize=4)
     stop = threading.Event()
 

@@ -419,10 +419,14 @@ class Word2Vec:
             # build_vocab(update=True) has its new words at the end, so sort and map back
             order = np.argsort(-counts, kind="stable")
             tree = build_huffman_tree(counts[order])
-            self.codes, self.points = np.empty_like(tree.codes), np.empty_like(tree.points)
-            self.code_lengths = np.empty_like(tree.code_lengths)
-            self.codes[order], self.points[order] = tree.codes, tree.points
-            self.code_lengths[order] = tree.code_lengths
+            if np.array_equal(order, np.arange(len(order))):  # the usual case: no second copy
+                self.codes, self.points = tree.codes, tree.points
+                self.code_lengths = tree.code_lengths
+            else:
+                self.codes, self.points = np.empty_like(tree.codes), np.empty_like(tree.points)
+                self.code_lengths = np.empty_like(tree.code_lengths)
+                self.codes[order], self.points[order] = tree.codes, tree.points
+                self.code_lengths[order] = tree.code_lengths
         else:
             self.codes = np.zeros((1, 1), np.uint8)
             self.points = np.zeros((1, 1), np.int32)
