@@ -55,8 +55,8 @@ def _train(weighted: bool) -> dict[str, torch.Tensor]:
         src, src_mask = pad([sources[i] for i in index])
         tgt_in, tgt_mask = pad([[BOS, *targets[i]] for i in index])
         tgt_out, _ = pad([[*targets[i], EOS] for i in index])
-        logits = module(src, src_mask, tgt_in, tgt_mask)
-        return F.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=PAD)
+        real = tgt_out != PAD  # as run_translation: logits at the real target positions only
+        return F.cross_entropy(module(src, src_mask, tgt_in, tgt_mask, real), tgt_out[real])
 
     def target_tokens(index: np.ndarray) -> int:
         return sum(len(targets[i]) + 1 for i in index)
@@ -184,11 +184,12 @@ def test_torchrun_compare_writes_once_and_matches_one_process(tmp_path: Path) ->
     assert errors == {}
     together = json.loads((written / "translation.json").read_text())["tuning"]["translation"]
     single = alone["translation"]["tuning"]["translation"]
-    # the first setting's best validation score agrees to float precision; the rounding
-    # differences between one and two processes grow over a run at a higher learning rate, so
-    # the others (and BLEU, a step function of the weights) are compared as the choice only
+    # the first setting's best validation score agrees to float32 rounding (two processes
+    # multiply other shapes than one, and the differences grow over the run: 4e-5 of a 2.67
+    # cross-entropy measured); the exact agreement is the float64 weight test above. The other
+    # settings (and BLEU, a step function of the weights) are compared as the choice only
     assert together["families"]["cnn"]["scores"][0] == pytest.approx(
-        single["families"]["cnn"]["scores"][0], abs=1e-5
+        single["families"]["cnn"]["scores"][0], abs=2e-4
     )
     assert together["families"]["cnn"]["chosen"] == single["families"]["cnn"]["chosen"]
 
