@@ -124,6 +124,13 @@ def _pair_tensors(sources: Sequence[list[int]], targets: Sequence[list[int]]) ->
     return src, src_mask, tgt_in, tgt_mask, tgt_out
 
 
+def _selected_loss(model: torch.nn.Module, batch: tuple[torch.Tensor, ...], reduction: str) -> torch.Tensor:
+    """Cross-entropy of a ``_pair_tensors`` batch, with logits computed at its real (not padding)
+    target positions only."""
+    real = batch[4] != PAD
+    return F.cross_entropy(model(*batch[:4], real), batch[4][real], reduction=reduction)
+
+
 def run_translation(
     budget: Budget,
     families: Sequence[str],
@@ -175,10 +182,7 @@ def run_translation(
 
     def batch_loss(module: torch.nn.Module, index: np.ndarray) -> torch.Tensor:
         batch = _pair_tensors([source_rows[i] for i in index], [target_rows[i] for i in index])
-        batch = on_device(module, *batch)
-        real = batch[4] != PAD
-        logits = module(*batch[:4], real)  # (N, V) at the real target positions only
-        return F.cross_entropy(logits, batch[4][real])
+        return _selected_loss(module, on_device(module, *batch), "mean")
 
     def target_tokens(index: np.ndarray) -> int:
         """The loss averages over target words and the end mark, padding ignored."""
@@ -189,11 +193,8 @@ def run_translation(
         total, count = 0.0, 0
         for start in range(0, len(validation), 100):
             batch = _pair_tensors(held_sources[start : start + 100], held_targets[start : start + 100])
-            batch = on_device(model, *batch)
-            real = batch[4] != PAD
-            logits = model(*batch[:4], real)
-            total += float(F.cross_entropy(logits, batch[4][real], reduction="sum"))
-            count += int(real.sum())
+            total += float(_selected_loss(model, on_device(model, *batch), "sum"))
+            count += int((batch[4] != PAD).sum())
         return -total / count
 
     lengths = np.array([len(s) + len(t) for s, t in zip(source_rows, target_rows)])
