@@ -264,6 +264,8 @@ def _without_times(results: dict) -> dict:
     results = copy.deepcopy(results)
     for result in results.values():
         result.pop("wall_seconds")
+        for key in ("training_seconds", "run_seconds"):
+            result["cost"].pop(key)
         for block in result.get("tuning", {}).values():
             for family in block["families"].values():
                 for run in family["runs"]:
@@ -295,6 +297,11 @@ def test_a_stopped_comparison_resumes_with_the_same_results(tmp_path) -> None:
     assert runs == {"trained": 2, "reused": 4}  # 2 families x (2 settings + seed 1)
     whole, _ = compare(["agreement"], _budget(), tmp_path / "whole", families=families, log=quiet)
     assert _without_times(resumed) == _without_times(whole)
+    # the cost counts every run behind the results, trained now or read back, and each is timed
+    cost = resumed["agreement"]["cost"]
+    assert (cost["runs"], cost["timed_runs"]) == (6, 6)
+    assert 0 < cost["training_seconds"] <= cost["run_seconds"]
+    assert "## What the runs cost" in (tmp_path / "out" / "report.md").read_text()
     compare(["agreement"], _budget(), tmp_path / "out", families=families, log=quiet)
     assert json.loads((tmp_path / "out" / "claims.json").read_text())["meta"]["runs"]["trained"] == 0
     # more seeds later: the finished ones are kept, only the new seed is trained

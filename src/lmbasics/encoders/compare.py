@@ -178,6 +178,7 @@ def compare(
                 break
             continue
         results[label]["wall_seconds"] = time.perf_counter() - axis_start
+        results[label]["cost"] = runs.cost()
         results[label]["width"] = width
         if current.is_main:
             atomic_write_text(out / f"{label}.json", json.dumps(results[label], indent=2))

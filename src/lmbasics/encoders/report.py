@@ -9,6 +9,7 @@ width (``<axis>-4x``) gets its own section and a table of both sizes side by sid
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from lmbasics.encoders.verdicts import all_claims
@@ -334,6 +335,42 @@ def _sizes(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _cost(results: dict[str, Any]) -> list[str]:
+    """What every axis's runs took, from their records: the suite's cost across sittings."""
+    rows, hours = [], lambda seconds: f"{seconds / 3600:.2f}"
+    total = {"runs": 0, "training_seconds": 0.0, "timed_runs": 0, "run_seconds": 0.0}
+    for label, result in results.items():
+        cost = result.get("cost")
+        if not cost or not cost["runs"]:
+            continue
+        for key in total:
+            total[key] += cost[key]
+        rows.append(_cost_row(label, cost, hours))
+    if not rows:
+        return []
+    if len(rows) > 1:
+        rows.append(_cost_row("**all**", total, hours))
+    return [
+        "## What the runs cost",
+        "",
+        "Sums over every run behind this report (tuning runs and seeds, trained now or read back "
+        "from an earlier call), each on its own PyTorch thread(s); runs trained side by side in "
+        "several processes share the wall clock, so the suite's wall time is about the sum "
+        "divided by the processes that ran at once.",
+        "",
+        *_table(["axis", "runs", "training hours", "whole-run hours (runs timed)"], rows),
+    ]
+
+
+def _cost_row(label: str, cost: dict[str, Any], hours: Callable[[float], str]) -> list[str]:
+    timed = (
+        f"{hours(cost['run_seconds'])} ({cost['timed_runs']} of {cost['runs']})"
+        if cost["timed_runs"]
+        else "not recorded"
+    )
+    return [label, str(cost["runs"]), hours(cost["training_seconds"]), timed]
+
+
 SECTIONS = {
     "agreement": _agreement,
     "semantic": _semantic,
@@ -377,4 +414,4 @@ def render(results: dict[str, Any], errors: dict[str, str], meta: dict[str, Any]
             if width != 1:
                 part[0] += f" ({width}x body parameters)"
             lines += [*part, f"![{label}]({label}.png)", "", *_tuning(results[label], label)]
-    return "\n".join(lines + _sizes(results))
+    return "\n".join(lines + _sizes(results) + _cost(results))

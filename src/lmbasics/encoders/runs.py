@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -79,6 +80,20 @@ class RunCache:
     def reused(self) -> int:
         return self.counts["reused"]
 
+    def cost(self) -> dict[str, Any]:
+        """What the runs this cache holds in memory (trained or read back in this call) took,
+        from their records: how many, their summed training seconds (validation and testing
+        excluded) and, over those that recorded it, their summed whole-run seconds."""
+        records = list(self.memory.values())
+        timed = [r["run_seconds"] for r in records if "run_seconds" in r]
+        return {
+            "runs": len(records),
+            "training_seconds": sum(r["curve"][-1][1] for r in records if r.get("curve")),
+            "timed_runs": len(timed),
+            "run_seconds": sum(timed),
+            "threads": sorted({r["threads"] for r in records if "threads" in r}),
+        }
+
     def scoped(self, **context: Any) -> RunCache:
         """The same directory and memory, more context (a task's data) in every fingerprint."""
         child = RunCache(self.directory, {**self.context, **context})
@@ -118,6 +133,8 @@ class RunCache:
             log(f"{key}: finished in an earlier call, reused")
             self.counts["reused"] += 1
         else:
+            start = time.perf_counter()
+            result = work()
             stored = {
                 "key": key,
                 "fingerprint": fingerprint,
@@ -125,7 +142,10 @@ class RunCache:
                 "seed": seed,
                 "learning_rate": config.learning_rate,
                 "warmup_steps": config.warmup_steps,
-                **work(),
+                **result,
+                # the whole run (training, validation, testing): the suite's cost, not a result
+                "run_seconds": round(time.perf_counter() - start, 1),
+                "threads": torch.get_num_threads(),
             }
             self.counts["trained"] += 1
             if path is not None and distributed.world().is_main:
