@@ -20,9 +20,9 @@ DPI = 110
 
 
 OUT_OF_DISTRIBUTION = (
-    ("linzen", "Linzen 2016"),
-    ("gulordava_original", "Gulordava original"),
-    ("gulordava_generated", "Gulordava nonce"),
+    ("linzen", "Linzen\n2016"),
+    ("gulordava_original", "Gulordava\noriginal"),
+    ("gulordava_generated", "Gulordava\nnonce"),
 )
 
 
