@@ -363,20 +363,37 @@ def _draw_noise(word, negative, alias_probability, alias_index, noise, state, ho
     return count, state
 
 
-@njit(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
-def _predict_hs(hidden, h, word, syn1, codes, points, code_lengths, node_slot, node_base, alpha,
-                grad, measure):
-    """Hierarchical softmax for "``hidden[h]`` predicts ``word``"; returns the loss (0 unless
-    ``measure``). Works on the thread's copies of ``word``'s path,
-    ``syn1[node_base + node_slot[node]]``, where :func:`_cache_path` or :func:`_cache_range`
-    made them. Node by node: batched as :func:`_predict_ns` is, it was slower with 2 threads
-    (docs/benchmarks.md)."""
-    loss = 0.0
-    for d in range(code_lengths[word]):
+@njit(nogil=True, error_model="numpy", cache=True, inline="always")
+def _path_rows(word, points, code_lengths, node_slot, node_base, path):
+    """Fill ``path`` with the rows of ``syn1`` that hold ``word``'s inner nodes, root first: the
+    thread's copy ``node_base + node_slot[node]`` where :func:`_cache_path` or
+    :func:`_cache_range` made one, else the node's own row; returns the path's length. Valid
+    until the cache is next flushed."""
+    length = code_lengths[word]
+    for d in range(length):
         node = points[word, d]
         slot = node_slot[node]
-        row = node if slot < 0 else node_base + slot
-        loss += _logistic_step(hidden, h, syn1, row, 1.0 - codes[word, d], alpha, grad, measure)
+        path[d] = node if slot < 0 else node_base + slot
+    return length
+
+
+@njit(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
+def _predict_hs(hidden, h, word, syn1, codes, path, length, alpha, grad, dots, measure):
+    """Hierarchical softmax for "``hidden[h]`` predicts ``word``" over the ``length`` rows of its
+    path (:func:`_path_rows`); ``dots``: float[>= the longest code] scratch. Returns the loss
+    (0 unless ``measure``).
+
+    A path's inner nodes are distinct rows and the steps leave ``hidden[h]`` alone, so all the
+    path's scores are computed before any update, as :func:`_predict_ns` does: the same
+    arithmetic as node after node (the same bits), but independent dot products the CPU
+    overlaps.
+    """
+    loss = 0.0
+    for d in range(length):
+        dots[d] = _dot(hidden, h, syn1, path[d], grad)
+    for d in range(length):
+        loss += _logistic_update(hidden, h, syn1, path[d], dots[d], 1.0 - codes[word, d], alpha,
+                                 grad, measure)
     return loss
 
 
@@ -479,6 +496,8 @@ def train_sg_chunk(weights, tables, chunk, settings, state):
     cached = 0  # inner nodes in the thread's cache
     rng = np.uint64(seed)
     dots = np.empty(max(codes.shape[1], negative + 1), syn0.dtype)  # scores of one prediction
+    path = np.empty(codes.shape[1], np.int64)  # rows of one word's Huffman path
+    length = 0
     total = max(tokens.shape[0], 1)
     loss_sum, loss_squares, measured, predictions, kept_words = 0.0, 0.0, 0, 0, 0
     start = 0
@@ -498,6 +517,8 @@ def train_sg_chunk(weights, tables, chunk, settings, state):
                                           cached)
                 cached = _cache_path(syn1, word, points, code_lengths, node_slot, node_ids,
                                      node_base, node_capacity, cached)
+            if hs:
+                length = _path_rows(word, points, code_lengths, node_slot, node_base, path)
             noise_count = 0
             if negative > 0 and shared_negatives:
                 noise_count, rng = _draw_noise(word, negative, alias_probability, alias_index,
@@ -514,8 +535,8 @@ def train_sg_chunk(weights, tables, chunk, settings, state):
                 measure = _measured(seed, predictions, exact_loss, loss_threshold)
                 loss = 0.0
                 if hs:
-                    loss += _predict_hs(syn0, context, word, syn1, codes, points, code_lengths,
-                                        node_slot, node_base, alpha, neu1e, measure)
+                    loss += _predict_hs(syn0, context, word, syn1, codes, path, length, alpha,
+                                        neu1e, dots, measure)
                 if negative > 0:
                     loss += _predict_ns(syn0, context, output, target_row, noise, noise_count,
                                         alpha, neu1e, dots, measure)
@@ -563,6 +584,8 @@ def train_cbow_chunk(weights, tables, chunk, settings, state):
     cached = 0  # inner nodes in the thread's cache
     rng = np.uint64(seed)
     dots = np.empty(max(codes.shape[1], negative + 1), syn0.dtype)  # scores of one prediction
+    path = np.empty(codes.shape[1], np.int64)  # rows of one word's Huffman path
+    length = 0
     total = max(tokens.shape[0], 1)
     loss_sum, loss_squares, measured, predictions, kept_words = 0.0, 0.0, 0, 0, 0
     size = syn0.shape[1]
@@ -604,8 +627,9 @@ def train_cbow_chunk(weights, tables, chunk, settings, state):
             measure = _measured(seed, predictions, exact_loss, loss_threshold)
             loss = 0.0
             if hs:
-                loss += _predict_hs(neu1, 0, word, syn1, codes, points, code_lengths, node_slot,
-                                    node_base, alpha, neu1e, measure)
+                length = _path_rows(word, points, code_lengths, node_slot, node_base, path)
+                loss += _predict_hs(neu1, 0, word, syn1, codes, path, length, alpha, neu1e, dots,
+                                    measure)
             if negative > 0:
                 loss += _predict_ns(neu1, 0, output, _out_row(word, hot, hot_base), noise,
                                     noise_count, alpha, neu1e, dots, measure)

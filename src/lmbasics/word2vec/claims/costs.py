@@ -105,12 +105,15 @@ def _softmax_loop(syn0, output, inputs, targets, alpha, grad, scores):
 @njit(nogil=True, fastmath=True, error_model="numpy")
 def _hs_loop(syn0, syn1, codes, points, code_lengths, node_slot, inputs, targets, alpha, grad):
     """The same by hierarchical softmax; ``node_slot`` all ``-1`` (no copies, as one worker)."""
+    dots = np.empty(codes.shape[1], syn0.dtype)
+    path = np.empty(codes.shape[1], np.int64)
     for p in range(inputs.shape[0]):
         context = inputs[p]
         for q in range(grad.shape[0]):
             grad[q] = 0.0
-        kernels._predict_hs(syn0, context, targets[p], syn1, codes, points, code_lengths,
-                            node_slot, 0, alpha, grad, False)
+        length = kernels._path_rows(targets[p], points, code_lengths, node_slot, 0, path)
+        kernels._predict_hs(syn0, context, targets[p], syn1, codes, path, length, alpha, grad,
+                            dots, False)
         for q in range(grad.shape[0]):
             syn0[context, q] += grad[q]
 
