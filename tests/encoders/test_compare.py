@@ -57,6 +57,8 @@ def test_seeded_runs_are_reproducible(tmp_path) -> None:
     second, _ = compare(["agreement"], budget, tmp_path / "b", families=["cnn", "gru"], log=quiet)
     for results in (first, second):
         results["agreement"].pop("wall_seconds")
+        for key in ("training_seconds", "run_seconds"):  # what the runs cost: times
+            results["agreement"]["cost"].pop(key)
         for family in results["agreement"]["tuning"]["agreement"]["families"].values():
             for run in family["runs"]:
                 for point in run["curve"]:
