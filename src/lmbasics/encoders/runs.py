@@ -91,7 +91,6 @@ class RunCache:
             "training_seconds": sum(r["curve"][-1][1] for r in records if r.get("curve")),
             "timed_runs": len(timed),
             "run_seconds": sum(timed),
-            "threads": sorted({r["threads"] for r in records if "threads" in r}),
         }
 
     def scoped(self, **context: Any) -> RunCache:
