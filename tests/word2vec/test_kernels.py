@@ -29,8 +29,8 @@ def _chunk(vocab_size: int, seed: int = 1):
 def _inputs(model, tokens, sg, window, cbow_mean=True, shared=False, capacity=1, hot=None,
             loss_sample=None):
     """The kernels' arguments for ``model`` as the first of two workers (one worker makes no
-    copies): ``capacity``: inner nodes cached (1: room for one path, so the cache flushes all
-    the time; 0: none); ``hot``: output rows copied per chunk (default: half the vocabulary's);
+    copies): ``capacity``: inner nodes cached (1: one path's worth of the nodes nearest the
+    root, the deeper ones updated in place; 0: none); ``hot``: output rows copied per chunk (default: half the vocabulary's);
     ``loss_sample``: the fraction of predictions whose loss is measured (default: all)."""
     config = Word2VecConfig(sg=int(sg), hs=int(model["hs"]), negative=model["negative"],
                             softmax=int(model["softmax"]), window=window, workers=2,
@@ -129,8 +129,8 @@ def test_inner_node_cache_changes_no_bit_with_one_thread(sg):
 
 @pytest.mark.parametrize("sg", [True, False])
 def test_kernel_matches_reference_when_only_some_nodes_are_cached(sg):
-    """With more inner nodes than the cache holds (here one path's worth), CBOW updates the
-    deep nodes in place and Skip-gram flushes within the chunk."""
+    """With more inner nodes than the cache holds (here one path's worth), the kernels update
+    the deeper nodes in place."""
     vocab_size = 300
     model = model_arrays(vocab_size=vocab_size, hs=True, sample=0.05)
     twin = copy.deepcopy(model)
@@ -199,12 +199,11 @@ def test_node_cache_flush_keeps_another_threads_writes():
     syn1 = np.zeros((3 + 4, 2), np.float32)
     syn1[:3] = [[1, 2], [3, 4], [5, 6]]
     slot, ids = np.full(3, -1, np.int32), np.zeros(2, np.int32)
-    points, lengths = np.array([[2, 0]], np.int32), np.array([2], np.int32)
-    used = kernels._cache_path(syn1, 0, points, lengths, slot, ids, 3, 2, 0)
-    assert used == 2 and slot.tolist() == [1, -1, 0] and ids.tolist() == [2, 0]
-    np.testing.assert_array_equal(syn1[3:5], [[5, 6], [1, 2]])  # the copies
-    np.testing.assert_array_equal(syn1[5:7], [[5, 6], [1, 2]])  # their original values
-    syn1[3] += 0.5  # this thread's update of node 2
+    used = kernels._cache_range(syn1, 1, 3, slot, ids, 3, 2)
+    assert used == 2 and slot.tolist() == [-1, 0, 1] and ids.tolist() == [1, 2]
+    np.testing.assert_array_equal(syn1[3:5], [[3, 4], [5, 6]])  # the copies
+    np.testing.assert_array_equal(syn1[5:7], [[3, 4], [5, 6]])  # their original values
+    syn1[4] += 0.5  # this thread's update of node 2
     syn1[2, 1] += 100.0  # another thread's write to node 2 meanwhile
     assert kernels._flush_nodes(syn1, slot, ids, 3, 2, used) == 0
     np.testing.assert_array_equal(syn1[:3], [[1, 2], [3, 4], [5.5, 106.5]])

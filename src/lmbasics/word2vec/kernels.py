@@ -36,7 +36,7 @@ Threads share the matrices without locks (Hogwild, as word2vec.c and gensim do),
 every thread writes all the time: the Huffman inner nodes near the root (every path passes
 through them) and the output rows of the most frequent words (drawn as noise by every
 prediction). Each thread works on copies of those, kept in its own rows at the end of ``syn1``
-(:func:`_cache_path`, :func:`_cache_range`) and of ``output`` (:func:`_load_hot`), and adds their
+(:func:`_cache_range`) and of ``output`` (:func:`_load_hot`), and adds their
 change back per chunk. One worker trains bit for bit as without the copies.
 
 Arguments: the two kernels take the five named tuples of :mod:`.training` (its
@@ -58,7 +58,7 @@ offsets into ``tokens``; ``keep_probability``: float32[V]; ``codes``: uint8[V, L
 with hierarchical softmax ``syn1`` has ``2 * node_capacity`` rows per worker after its V-1 inner
 nodes (``node_capacity`` 0: no copies), this worker's from ``node_base``, and ``node_slot``:
 int32[V-1] (all ``-1`` between chunks),
-``node_ids``: int32[node_capacity] (:func:`_cache_path`); with negative sampling ``output`` has
+``node_ids``: int32[node_capacity] (:func:`_cache_range`); with negative sampling ``output`` has
 ``2 * hot`` rows per worker after its V rows (``hot`` 0: no copies), this worker's from
 ``hot_base`` (:func:`_load_hot`); ``stats``: float64[5] receives ``[loss sum, sum of squared
 losses, measured predictions, predictions, kept words]`` (:data:`STATS`).
@@ -78,11 +78,11 @@ _U12, _U25, _U27, _U32, _U11 = (np.uint64(s) for s in (12, 25, 27, 32, 11))
 _LOW32 = np.uint64(0xFFFFFFFF)
 _TWO_POW_M32 = 1.0 / 4294967296.0
 _TWO_POW_M53 = 1.0 / 9007199254740992.0
-# CBOW copies the nodes nearest the root (the highest ids) once per chunk and updates its deeper
-# nodes in place: a fixed range needs no per-prediction check, and beyond ~2,048 nodes the copies
-# cost more than the contention they remove (docs/benchmarks.md); Skip-gram copies whole paths
-# (_cache_path).
-CBOW_HOT_NODES = 2048
+# Both kernels copy the inner nodes nearest the root (the highest ids) once per chunk and update
+# the deeper nodes in place: a fixed range needs no per-prediction check, beyond ~2,048 nodes the
+# copies cost more than the contention they remove, and copying each Skip-gram centre word's whole
+# path cost more in copies of deep nodes than it saved (docs/benchmarks.md).
+HOT_NODES = 2048
 STATS = ("loss_sum", "loss_squares", "measured", "predictions", "kept_words")  # ``stats``' entries
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # splitmix64's increment and finaliser (Steele et al.)
 _MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
@@ -250,15 +250,15 @@ def _merge_row(matrix, row, copy, original):
             matrix[row, q] = current + (matrix[copy, q] - matrix[original, q])
 
 
-@njit(nogil=True, error_model="numpy", cache=True, inline="always")
-def _cache_path(syn1, word, points, code_lengths, node_slot, node_ids, node_base, capacity, used):
-    """Give each inner node on ``word``'s Huffman path a copy in the thread's cache rows; returns
-    the new number of cached nodes (the caller flushed first if the path might not fit).
+@njit(nogil=True, error_model="numpy", cache=True)
+def _cache_range(syn1, first, stop, node_slot, node_ids, node_base, capacity):
+    """Give the inner nodes ``first .. stop-1`` (at most ``capacity``) copies in the thread's
+    empty cache; returns the number cached.
 
     Every path passes through the nodes near the root, so with Hogwild threads updating
     ``syn1`` in place, every prediction writes cache lines the other thread is reading and two
     threads trained slower than one. Instead each thread owns ``2 * capacity`` rows at the end
-    of ``syn1``, from ``node_base``: the working copies of the nodes it touches
+    of ``syn1``, from ``node_base``: the working copies of the cached nodes
     (``node_slot[node]`` is the copy's place, ``-1`` if none; ``node_ids`` the reverse), then
     their values when copied. :func:`_flush_nodes` adds each copy's change back. Within a thread
     this is the same sequential SGD, bit for bit; another thread's updates of a node reach this
@@ -266,20 +266,6 @@ def _cache_path(syn1, word, points, code_lengths, node_slot, node_ids, node_base
     hot loop touches no extra arrays (separate cache arrays chosen by branches cost numba
     reference counting inside the loop: docs/benchmarks.md, second session).
     """
-    for d in range(code_lengths[word]):
-        node = points[word, d]
-        if node_slot[node] < 0:
-            node_slot[node] = used
-            node_ids[used] = node
-            _copy_row(syn1, node, node_base + used, node_base + capacity + used)
-            used += 1
-    return used
-
-
-@njit(nogil=True, error_model="numpy", cache=True)
-def _cache_range(syn1, first, stop, node_slot, node_ids, node_base, capacity):
-    """Copy the inner nodes ``first .. stop-1`` (at most ``capacity``) into an empty cache, as
-    :func:`_cache_path` does; returns the number cached."""
     used = 0
     for node in range(first, min(stop, first + capacity)):
         node_slot[node] = used
@@ -366,8 +352,7 @@ def _draw_noise(word, negative, alias_probability, alias_index, noise, state, ho
 @njit(nogil=True, error_model="numpy", cache=True, inline="always")
 def _path_rows(word, points, code_lengths, node_slot, node_base, path):
     """Fill ``path`` with the rows of ``syn1`` that hold ``word``'s inner nodes, root first: the
-    thread's copy ``node_base + node_slot[node]`` where :func:`_cache_path` or
-    :func:`_cache_range` made one, else the node's own row; returns the path's length. Valid
+    thread's copy ``node_base + node_slot[node]`` where :func:`_cache_range` made one, else the node's own row; returns the path's length. Valid
     until the cache is next flushed."""
     length = code_lengths[word]
     for d in range(length):
@@ -500,6 +485,10 @@ def train_sg_chunk(weights, tables, chunk, settings, state):
     length = 0
     total = max(tokens.shape[0], 1)
     loss_sum, loss_squares, measured, predictions, kept_words = 0.0, 0.0, 0, 0, 0
+    if hs and node_capacity > 0:  # copies of the nodes nearest the root for the whole chunk
+        hot_from = max(node_slot.shape[0] - min(HOT_NODES, node_capacity), 0)
+        cached = _cache_range(syn1, hot_from, node_slot.shape[0], node_slot, node_ids, node_base,
+                              node_capacity)
     start = 0
     for s in range(sentence_ends.shape[0]):
         end = sentence_ends[s]
@@ -511,12 +500,6 @@ def train_sg_chunk(weights, tables, chunk, settings, state):
             reach = window - rng_below(bits, window)
             word = kept[i]
             target_row = _out_row(word, hot, hot_base)
-            if hs and node_capacity > 0:
-                if cached + code_lengths[word] > node_capacity:
-                    cached = _flush_nodes(syn1, node_slot, node_ids, node_base, node_capacity,
-                                          cached)
-                cached = _cache_path(syn1, word, points, code_lengths, node_slot, node_ids,
-                                     node_base, node_capacity, cached)
             if hs:
                 length = _path_rows(word, points, code_lengths, node_slot, node_base, path)
             noise_count = 0
@@ -590,7 +573,7 @@ def train_cbow_chunk(weights, tables, chunk, settings, state):
     loss_sum, loss_squares, measured, predictions, kept_words = 0.0, 0.0, 0, 0, 0
     size = syn0.shape[1]
     if hs and node_capacity > 0:  # copies of the nodes nearest the root for the whole chunk
-        hot_from = max(node_slot.shape[0] - min(CBOW_HOT_NODES, node_capacity), 0)
+        hot_from = max(node_slot.shape[0] - min(HOT_NODES, node_capacity), 0)
         cached = _cache_range(syn1, hot_from, node_slot.shape[0], node_slot, node_ids, node_base,
                               node_capacity)
     start = 0

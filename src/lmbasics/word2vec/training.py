@@ -32,7 +32,7 @@ from lmbasics.word2vec import kernels
 from lmbasics.word2vec.config import Word2VecConfig
 from lmbasics.word2vec.vocab import EncodedCorpus
 
-NODE_CACHE = 2048  # inner nodes a thread keeps copies of before writing them back
+NODE_CACHE = 2048  # inner nodes nearest the root a thread keeps copies of for a chunk (HS)
 HOT_OUTPUT_ROWS = 1024  # negative sampling: output rows of the most frequent words a thread copies
 # The sampled loss measures at least the predictions of this many corpus words per epoch (all of
 # them in a smaller corpus), so that a small corpus still gets a usable estimate.
