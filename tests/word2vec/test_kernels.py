@@ -30,8 +30,9 @@ def _inputs(model, tokens, sg, window, cbow_mean=True, shared=False, capacity=1,
             loss_sample=None):
     """The kernels' arguments for ``model`` as the first of two workers (one worker makes no
     copies): ``capacity``: inner nodes cached (1: one path's worth of the nodes nearest the
-    root, the deeper ones updated in place; 0: none); ``hot``: output rows copied per chunk (default: half the vocabulary's);
-    ``loss_sample``: the fraction of predictions whose loss is measured (default: all)."""
+    root, the deeper ones updated in place; 0: none); ``hot``: output rows copied per chunk
+    (default: half the vocabulary's); ``loss_sample``: the fraction of predictions whose loss
+    is measured (default: all)."""
     config = Word2VecConfig(sg=int(sg), hs=int(model["hs"]), negative=model["negative"],
                             softmax=int(model["softmax"]), window=window, workers=2,
                             cbow_mean=int(cbow_mean), shared_negatives=shared,

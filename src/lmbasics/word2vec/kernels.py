@@ -352,8 +352,8 @@ def _draw_noise(word, negative, alias_probability, alias_index, noise, state, ho
 @njit(nogil=True, error_model="numpy", cache=True, inline="always")
 def _path_rows(word, points, code_lengths, node_slot, node_base, path):
     """Fill ``path`` with the rows of ``syn1`` that hold ``word``'s inner nodes, root first: the
-    thread's copy ``node_base + node_slot[node]`` where :func:`_cache_range` made one, else the node's own row; returns the path's length. Valid
-    until the cache is next flushed."""
+    thread's copy ``node_base + node_slot[node]`` where :func:`_cache_range` made one, else the
+    node's own row; returns the path's length. Valid until the cache is next flushed."""
     length = code_lengths[word]
     for d in range(length):
         node = points[word, d]
