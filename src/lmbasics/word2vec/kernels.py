@@ -276,6 +276,16 @@ def _cache_range(syn1, first, stop, node_slot, node_ids, node_base, capacity):
 
 
 @njit(nogil=True, error_model="numpy", cache=True)
+def _cache_hot_nodes(syn1, node_slot, node_ids, node_base, capacity):
+    """Copy the :data:`HOT_NODES` inner nodes nearest the root (the highest ids; at most
+    ``capacity``) into the thread's empty cache (:func:`_cache_range`); returns the number
+    cached."""
+    hot_from = max(node_slot.shape[0] - min(HOT_NODES, capacity), 0)
+    return _cache_range(syn1, hot_from, node_slot.shape[0], node_slot, node_ids, node_base,
+                        capacity)
+
+
+@njit(nogil=True, error_model="numpy", cache=True)
 def _flush_nodes(syn1, node_slot, node_ids, node_base, capacity, used):
     """Add the change of each cached node to ``syn1[node]`` (:func:`_merge_row`) and empty the
     cache; returns 0."""
@@ -486,9 +496,7 @@ def train_sg_chunk(weights, tables, chunk, settings, state):
     total = max(tokens.shape[0], 1)
     loss_sum, loss_squares, measured, predictions, kept_words = 0.0, 0.0, 0, 0, 0
     if hs and node_capacity > 0:  # copies of the nodes nearest the root for the whole chunk
-        hot_from = max(node_slot.shape[0] - min(HOT_NODES, node_capacity), 0)
-        cached = _cache_range(syn1, hot_from, node_slot.shape[0], node_slot, node_ids, node_base,
-                              node_capacity)
+        cached = _cache_hot_nodes(syn1, node_slot, node_ids, node_base, node_capacity)
     start = 0
     for s in range(sentence_ends.shape[0]):
         end = sentence_ends[s]
@@ -573,9 +581,7 @@ def train_cbow_chunk(weights, tables, chunk, settings, state):
     loss_sum, loss_squares, measured, predictions, kept_words = 0.0, 0.0, 0, 0, 0
     size = syn0.shape[1]
     if hs and node_capacity > 0:  # copies of the nodes nearest the root for the whole chunk
-        hot_from = max(node_slot.shape[0] - min(HOT_NODES, node_capacity), 0)
-        cached = _cache_range(syn1, hot_from, node_slot.shape[0], node_slot, node_ids, node_base,
-                              node_capacity)
+        cached = _cache_hot_nodes(syn1, node_slot, node_ids, node_base, node_capacity)
     start = 0
     for s in range(sentence_ends.shape[0]):
         end = sentence_ends[s]
