@@ -1,7 +1,5 @@
 """``python -m lmbasics`` runs the CLI."""
 
-import sys
+from lmbasics.cli import run
 
-from lmbasics.cli import main
-
-sys.exit(main())
+run()

@@ -149,5 +149,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The ``lmbasics`` command's entry point: this process is the command, nothing else."""
+    from lmbasics._util.numba_start import this_process_is_the_command
+
+    this_process_is_the_command()
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -73,6 +73,10 @@ import numpy as np
 from numba import njit
 from numba.extending import overload
 
+from lmbasics._util.numba_start import start_numba
+
+start_numba()  # in the command's process: numba without scipy.linalg
+
 _XORSHIFT_MULTIPLIER = np.uint64(0x2545F4914F6CDD1D)  # Vigna, "An experimental exploration..."
 _U12, _U25, _U27, _U32, _U11 = (np.uint64(s) for s in (12, 25, 27, 32, 11))
 _LOW32 = np.uint64(0xFFFFFFFF)

@@ -30,6 +30,9 @@ import numpy as np
 from numba import njit
 
 from lmbasics._util.errors import LmbasicsError
+from lmbasics._util.numba_start import start_numba
+
+start_numba()  # in the command's process: numba without scipy.linalg
 
 # byte classes
 _WORD, _SPACE, _NEWLINE, _LEAD = 0, 1, 2, 3  # _LEAD: may start a multi-byte whitespace character;

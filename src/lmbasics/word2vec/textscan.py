@@ -23,6 +23,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from lmbasics._util.numba_start import start_numba
+
+start_numba()  # in the command's process: numba without scipy.linalg
+
 # 10**0 .. 10**22: every one is an exact double (5**22 < 2**53)
 _POWERS_OF_TEN = np.array([10.0**k for k in range(23)])
 _EXACT_MANTISSA = 2**53
