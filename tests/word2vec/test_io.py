@@ -260,3 +260,94 @@ def test_binary_layouts_read_alike_in_one_pass_and_row_by_row(tmp_path, newlines
     path.write_bytes(content.replace(b"x" * 10_000, b"x" * 10_001))
     with pytest.raises(LmbasicsError, match="over 10,000 bytes"):
         KeyedVectors.load_word2vec_format(path, binary=True)
+
+
+def _text_rows(rows: int, dim: int, seed: int = 0) -> tuple[list[str], np.ndarray, list[str]]:
+    """Words, float32 vectors and their text lines, some in layouts the scanner leaves to the
+    general parse (exponents, CRLF, a trailing space)."""
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(rows, dim)).astype(np.float32)
+    words = [f"w{i}" for i in range(rows)]
+    lines = []
+    for i, (word, row) in enumerate(zip(words, vectors)):
+        values = [str(v) for v in row]
+        if i % 97 == 5:
+            values[0] = f"{float(row[0]):.12e}"
+        end = "\r\n" if i % 89 == 3 else " \n" if i % 83 == 7 else "\n"
+        lines.append(f"{word} {' '.join(values)}{end}")
+    return words, vectors, lines
+
+
+@pytest.mark.parametrize("cpus", [2, 3, 4])
+def test_text_scanned_in_parts_is_the_single_pass(tmp_path, monkeypatch, cpus):
+    """Parts at once (one thread each) give the single pass's keys and bits, and their
+    results are taken: the split is not silently undone."""
+    words, vectors, lines = _text_rows(1000, 7)
+    path = tmp_path / "v.txt"
+    path.write_bytes(f"{len(words)} 7\n{''.join(lines)}".encode())
+    monkeypatch.setattr(word2vec_io, "_SCAN_MIN_NUMBERS", 0)
+    monkeypatch.setattr(word2vec_io, "_usable_cpus", lambda: cpus)
+    monkeypatch.setattr(word2vec_io, "_SPLIT_MIN_ROWS", 2**62)
+    single = KeyedVectors.load_word2vec_format(path)
+    monkeypatch.setattr(word2vec_io, "_SPLIT_MIN_ROWS", 100)
+    split_used = []
+    scan_parts = word2vec_io._scan_parts
+    monkeypatch.setattr(word2vec_io, "_scan_parts",
+                        lambda *args: split_used.append(scan_parts(*args)) or split_used[-1])
+    parts = KeyedVectors.load_word2vec_format(path)
+    assert split_used and split_used[0] == path.stat().st_size, split_used
+    assert parts.index_to_key == single.index_to_key == words
+    assert np.array_equal(parts.vectors.view(np.uint32), single.vectors.view(np.uint32))
+    assert np.array_equal(parts.vectors, vectors)
+
+
+@pytest.mark.parametrize("damage", ["bad number", "missing number", "blank line", "truncated",
+                                    "extra row"])
+def test_a_damaged_file_scanned_in_parts_fails_as_the_single_pass(tmp_path, monkeypatch, damage):
+    """Wherever the damage falls, the error (its line number included) is the single pass's."""
+    words, _, lines = _text_rows(1000, 5, seed=1)
+    at = 800  # in the last of the parts
+    if damage == "bad number":
+        lines[at] = lines[at].replace(" ", " x", 2)
+    elif damage == "missing number":
+        lines[at] = lines[at].rsplit(" ", 1)[0] + "\n"
+    elif damage == "blank line":
+        lines.insert(300, "\n")
+    elif damage == "truncated":
+        lines = lines[:-10]
+    else:
+        lines.append(lines[0])
+    path = tmp_path / "v.txt"
+    path.write_bytes(f"{len(words)} 5\n{''.join(lines)}".encode())
+    monkeypatch.setattr(word2vec_io, "_SCAN_MIN_NUMBERS", 0)
+    monkeypatch.setattr(word2vec_io, "_usable_cpus", lambda: 4)
+    messages = []
+    for split_min_rows in (2**62, 100):
+        monkeypatch.setattr(word2vec_io, "_SPLIT_MIN_ROWS", split_min_rows)
+        with pytest.raises(LmbasicsError) as error:
+            KeyedVectors.load_word2vec_format(path)
+        messages.append(str(error.value))
+    assert messages[0] == messages[1], messages
+    assert "line" in messages[0] or "header says" in messages[0], messages
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_the_scanner_is_loaded_beside_the_read_only_when_it_will_run(tmp_path, monkeypatch,
+                                                                    compressed):
+    """The header decides: a million numbers or more (``limit`` counted), plain or gzipped."""
+    words, vectors, lines = _text_rows(50, 4)
+    text = f"{len(words)} 4\n{''.join(lines)}".encode()
+    path = tmp_path / ("v.txt.gz" if compressed else "v.txt")
+    path.write_bytes(gzip.compress(text) if compressed else text)
+    started = []
+    preload = word2vec_io._preload_text_scanner
+    monkeypatch.setattr(word2vec_io, "_preload_text_scanner",
+                        lambda *args: started.append(preload(*args)) or started[-1])
+    for scan_min_numbers, limit, expected in ((200, None, True), (200, 49, False),
+                                              (201, None, False)):
+        monkeypatch.setattr(word2vec_io, "_SCAN_MIN_NUMBERS", scan_min_numbers)
+        started.clear()
+        kv = KeyedVectors.load_word2vec_format(path, limit=limit)
+        assert (started[0] is not None) == expected, (scan_min_numbers, limit)
+        assert np.array_equal(kv.vectors, vectors[: limit or 50])
+    assert word2vec_io._preload_text_scanner(tmp_path / "missing.txt", None, np.float32) is None

@@ -190,8 +190,11 @@ def _loaded_or_clear_error(load, path: Path):
 
 @pytest.fixture
 def compiled_scanner(monkeypatch):
-    """Text files this small are parsed by the general code unless told otherwise."""
+    """Text files this small are parsed by the general code unless told otherwise; and in
+    parts at once, as large files are (each part's result checked against the single pass)."""
     monkeypatch.setattr(io, "_SCAN_MIN_NUMBERS", 0)
+    monkeypatch.setattr(io, "_SPLIT_MIN_ROWS", 2)
+    monkeypatch.setattr(io, "_usable_cpus", lambda: 3)
 
 
 @pytest.fixture(params=["compiled", "general"])

@@ -18,8 +18,9 @@ at least ``4·dim + 1`` bytes, a text row ``2·dim``), then validate every row: 
 not two positive integers, a row with the wrong number of values, a body shorter or longer than
 the header says, or a word that is not UTF-8 raise :class:`LmbasicsError` naming the file and
 the line or word. In files of a million numbers or more, text numbers are parsed by
-:mod:`.textscan` (compiled, exact); smaller files, and the rows the scanner leaves, by NumPy's
-conversion row by row. Writers are atomic.
+:mod:`.textscan` (compiled, exact; loaded in a thread while the file is read, and run on
+several parts of a large file at once); smaller files, and the rows the scanner leaves, by
+NumPy's conversion row by row. Writers are atomic.
 
 The native ``.npz`` format is in :mod:`.npz`; :func:`read_vectors` reads any of them.
 """
@@ -29,6 +30,7 @@ from __future__ import annotations
 import gzip
 import mmap
 import os
+import threading
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -47,6 +49,11 @@ _TRAILING_CHECK_BYTES = 1 << 16
 # from this many numbers the compiled text scanner saves more than numba's start-up costs (a
 # fixed fraction of a second; docs/benchmarks.md); smaller files take the general parse
 _SCAN_MIN_NUMBERS = 1_000_000
+# a plain or gzipped text file this large may need the scanner: load it while the file is read
+_PRELOAD_MIN_BYTES = 1 << 21
+# the scanner splits a file of at least this many rows in parts, one thread each (nogil)
+_SPLIT_MIN_ROWS = 20_000
+_MAX_SCAN_THREADS = 4
 
 
 # ---------------------------------------------------------------------- word2vec.c formats
@@ -154,7 +161,31 @@ def read_word2vec(
     ``limit`` keeps only the first ``limit`` words. Raises :class:`LmbasicsError` for a file
     that is not exactly what its header says.
     """
+    loading = None if binary else _preload_text_scanner(fname, limit, datatype)
+    try:
+        keys, vectors = _read_word2vec(fname, binary, limit, unicode_errors, datatype, loading)
+    finally:
+        if loading is not None:
+            loading.join()  # never leave numba loading behind an error
+    if not np.isfinite(vectors).all():
+        raise LmbasicsError(
+            f"{fname}: contains non-finite values (nan or inf): corrupted, or not a "
+            f"{'binary' if binary else 'text'} word2vec file"
+        )
+    if len(set(keys)) != len(keys):
+        raise LmbasicsError(f"{fname}: the same word appears twice")
+    return keys, vectors
+
+
+def _read_word2vec(
+    fname: Any, binary: bool, limit: int | None, unicode_errors: str, datatype: Any,
+    loading: threading.Thread | None,
+) -> tuple[list[str], np.ndarray]:
+    """:func:`read_word2vec` before the checks on the values (``loading``: the text scanner's
+    preload, joined once the file is read)."""
     with _file_bytes(fname, whole=limit is None) as data:
+        if loading is not None:
+            loading.join()
         count, dim, start = _header(data, fname)
         wanted = count if limit is None else min(count, max(int(limit), 0))
         _check_size(fname, len(data) - start, wanted, dim, binary)
@@ -166,13 +197,6 @@ def read_word2vec(
             raise LmbasicsError(
                 f"{fname}: header says {count} words but the file has more data after them"
             )
-    if not np.isfinite(vectors).all():
-        raise LmbasicsError(
-            f"{fname}: contains non-finite values (nan or inf): corrupted, or not a "
-            f"{'binary' if binary else 'text'} word2vec file"
-        )
-    if len(set(keys)) != len(keys):
-        raise LmbasicsError(f"{fname}: the same word appears twice")
     return keys, vectors
 
 
@@ -218,24 +242,133 @@ def _read_text(
     return _decode_words(words, fname, "line", 2, unicode_errors), pos
 
 
+def _preload_text_scanner(fname: Any, limit: int | None, datatype: Any) -> threading.Thread | None:
+    """Start loading the compiled text scanner in a thread if ``fname``'s header says that
+    :func:`_read_text` will use it (a million numbers or more).
+
+    numba's import and the scanner's cached machine code take longer than reading the file (a
+    second or so against a fraction): a thread loads them meanwhile, and the reader joins it
+    before parsing. Any error here is left to the reader, which reads the file again.
+    """
+    try:
+        with open(fname, "rb") as handle:
+            head = handle.read(_MAX_HEADER_BYTES)
+        compressed = head.startswith(_GZIP_MAGIC)
+        if compressed:
+            head = zlib.decompressobj(wbits=31).decompress(head, _MAX_HEADER_BYTES)
+        count, dim = _parse_header(head[: head.index(b"\n")], fname)
+        wanted = count if limit is None else min(count, max(int(limit), 0))
+        if not compressed:  # a header the file cannot hold is refused by the reader
+            _check_size(fname, os.stat(fname).st_size, wanted, dim, binary=False)
+        numbers = wanted * dim
+        native = np.dtype(datatype) in (np.float32, np.float64)
+        dtype = np.dtype(datatype) if native else np.dtype(np.float64)
+    except (OSError, ValueError, TypeError, zlib.error, LmbasicsError):
+        return None
+    if numbers < _SCAN_MIN_NUMBERS:
+        return None
+
+    def load() -> None:
+        with suppress(Exception):
+            from lmbasics.word2vec.textscan import scan_rows
+
+            empty = np.empty(0, np.int64)  # no rows: loads the code for the reader's types
+            scan_rows(np.frombuffer(b"", np.uint8), 0, 0, np.empty((0, 1), dtype), empty, empty)
+
+    thread = threading.Thread(target=load, name="lmbasics-textscan-load", daemon=True)
+    thread.start()
+    return thread
+
+
 def _scan_text(
     data: Any, pos: int, fname: Any, out: np.ndarray, word_start: np.ndarray, word_end: np.ndarray
 ) -> int:
-    """The compiled scanner over all rows, the general parse for the rows it leaves."""
+    """The compiled scanner over all rows, the general parse for the rows it leaves.
+
+    A large file in memory is cut at line starts into parts scanned at once, one thread each
+    (:func:`_scan_parts`); whatever the parts do not give exactly as one pass would (an error,
+    or lines that are not one row each), the single pass does again, so results and errors
+    are the single pass's.
+    """
     from lmbasics.word2vec.textscan import scan_rows  # numba: loaded only when it pays off
 
     rows = len(out)
     view = np.frombuffer(data, np.uint8)
     try:
-        row = 0
-        while True:
-            row, pos = scan_rows(view, pos, row, out, word_start, word_end)
-            if row == rows:
-                return pos
-            pos = _read_text_row(data, pos, row, rows, fname, out, word_start, word_end)
-            row += 1
+        if isinstance(data, bytes) and rows >= _SPLIT_MIN_ROWS:
+            end = _scan_parts(scan_rows, view, data, pos, fname, out, word_start, word_end)
+            if end is not None:
+                return end
+        return _scan_part(scan_rows, view, data, pos, 0, rows, fname, out, word_start, word_end)
     finally:
         del view  # an mmap cannot close while a NumPy view of it lives
+
+
+def _scan_part(
+    scan_rows: Any, view: np.ndarray, data: Any, pos: int, row: int, stop: int, fname: Any,
+    out: np.ndarray, word_start: np.ndarray, word_end: np.ndarray,
+) -> int:
+    """Rows ``row`` to ``stop`` from ``data[pos:]``; returns where the next row starts."""
+    rows = len(out)
+    part, starts, ends = out[:stop], word_start[:stop], word_end[:stop]
+    while True:
+        row, pos = scan_rows(view, pos, row, part, starts, ends)
+        if row == stop:
+            return pos
+        pos = _read_text_row(data, pos, row, rows, fname, out, word_start, word_end)
+        row += 1
+        if row == stop:
+            return pos
+
+
+def _usable_cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _scan_parts(
+    scan_rows: Any, view: np.ndarray, data: bytes, pos: int, fname: Any,
+    out: np.ndarray, word_start: np.ndarray, word_end: np.ndarray,
+) -> int | None:
+    """The rows scanned in parts at once; ``None`` if a part failed or did not end where the
+    next begins (the caller then makes the single pass)."""
+    rows = len(out)
+    threads = min(_MAX_SCAN_THREADS, rows // max(_SPLIT_MIN_ROWS // 2, 1), _usable_cpus())
+    bounds = [(pos, 0)]  # (byte, row) where each part starts: the start of a line
+    for k in range(1, threads):
+        cut = data.find(b"\n", pos + (len(data) - pos) * k // threads)
+        if cut < 0:
+            break
+        cut += 1
+        row = bounds[-1][1] + data.count(b"\n", bounds[-1][0], cut)  # one row per line
+        if not bounds[-1][1] < row < rows:
+            break
+        bounds.append((cut, row))
+    if len(bounds) < 2:
+        return None
+    stops = [row for _, row in bounds[1:]] + [rows]
+    results: list[Any] = [None] * len(bounds)
+
+    def scan(k: int) -> None:
+        (start, row), stop = bounds[k], stops[k]
+        try:
+            results[k] = _scan_part(scan_rows, view, data, start, row, stop, fname,
+                                    out, word_start, word_end)
+        except LmbasicsError:
+            results[k] = None
+
+    workers = [threading.Thread(target=scan, args=(k,)) for k in range(1, len(bounds))]
+    for worker in workers:
+        worker.start()
+    scan(0)
+    for worker in workers:
+        worker.join()
+    if any(result is None for result in results):
+        return None
+    if any(results[k] != bounds[k + 1][0] for k in range(len(bounds) - 1)):
+        return None
+    return results[-1]
 
 
 def _read_text_row(
