@@ -34,3 +34,20 @@ def test_impossible_match_is_a_clear_error() -> None:
     lstm = config_for("lstm", hidden_size=2, num_layers=8, embedding_dim=2)
     with pytest.raises(LmbasicsError, match="cannot match"):
         match_parameters({"transformer": reference, "lstm": lstm}, tolerance=0.001)
+
+
+@pytest.mark.parametrize("budget", ["tiny", "small"])
+@pytest.mark.parametrize("families", [("lstm", "cnn"), ("gru",), ("cnn", "transformer")])
+def test_any_subset_of_families_gets_the_full_comparisons_seq2seq_sizes(budget, families):
+    """Translation's encoder-decoders are matched to the Transformer's whole model even in a
+    run without it (``--families lstm,cnn``): the same configs as in the run of all four."""
+    from lmbasics.encoders.tasks.translation import seq2seq_configs, seq2seq_parameters
+
+    everyone = ("cnn", "lstm", "gru", "transformer")
+    full = seq2seq_configs(BUDGETS[budget], everyone, 5764, 7524, 100)
+    part = seq2seq_configs(BUDGETS[budget], families, 5764, 7524, 100)
+    target = seq2seq_parameters(full[0]["transformer"], full[1]["transformer"])
+    for family in families:
+        assert part[0][family].to_dict() == full[0][family].to_dict(), family
+        assert part[1][family].to_dict() == full[1][family].to_dict(), family
+        assert abs(seq2seq_parameters(part[0][family], part[1][family]) - target) <= 0.10 * target

@@ -83,8 +83,10 @@ def match_decoders(
 ) -> dict[str, EncoderConfig]:
     """Decoder widths that bring each whole model (embeddings and output layer aside) within
     10 % of the Transformer's: encoders are matched already, the decoders' extra attention
-    layers differ by family."""
-    reference = "transformer" if "transformer" in decoders else next(iter(decoders))
+    layers differ by family. The Transformer must be among them, run or not (the reference)."""
+    if "transformer" not in decoders:
+        raise ValueError("match_decoders needs the Transformer's configs: it is the reference")
+    reference = "transformer"
     target = seq2seq_parameters(encoders[reference], decoders[reference])
     matched = {}
     for family, decoder in decoders.items():
@@ -99,6 +101,20 @@ def match_decoders(
         if abs(count(matched[family]) - target) > 0.10 * target:
             raise LmbasicsError(f"cannot match the {family} encoder-decoder within 10 %")
     return matched
+
+
+def seq2seq_configs(
+    budget: Budget, families: Sequence[str], source_vocab: int, target_vocab: int, longest: int
+) -> tuple[dict[str, EncoderConfig], dict[str, EncoderConfig]]:
+    """Each family's encoder and decoder configs, the whole model matched to the Transformer's
+    whether or not the Transformer is among ``families`` (so any subset gets the sizes of the
+    full comparison)."""
+    matching = list(dict.fromkeys([*families, "transformer"]))
+    encoders = family_configs(budget, matching, source_vocab, max_length=longest)
+    decoders = match_decoders(
+        encoders, family_configs(budget, matching, target_vocab, causal=True, max_length=longest)
+    )
+    return {f: encoders[f] for f in families}, {f: decoders[f] for f in families}
 
 
 def load_data(budget: Budget, data_dir: str | os.PathLike[str] | None) -> tuple[list[Pair], list[Pair], str]:
@@ -153,10 +169,8 @@ def run_translation(
     target_vocabulary = Vocabulary.build((t for _, t in train_set), 10_000, min_count)
     # room for the longest pair and for greedy decoding's 1.5 x source + 5 words
     longest = max(max(len(s) + len(t), 2 * len(s) + 10) for s, t in all_train + test_set) + 2
-    encoders = family_configs(budget, families, len(source_vocabulary), max_length=longest)
-    decoders = match_decoders(
-        encoders,
-        family_configs(budget, families, len(target_vocabulary), causal=True, max_length=longest),
+    encoders, decoders = seq2seq_configs(
+        budget, families, len(source_vocabulary), len(target_vocabulary), longest
     )
     source_rows = [source_vocabulary.encode(s) for s, _ in train_set]
     target_rows = [target_vocabulary.encode(t) for _, t in train_set]
