@@ -49,8 +49,6 @@ _TRAILING_CHECK_BYTES = 1 << 16
 # from this many numbers the compiled text scanner saves more than numba's start-up costs (a
 # fixed fraction of a second; docs/benchmarks.md); smaller files take the general parse
 _SCAN_MIN_NUMBERS = 1_000_000
-# a plain or gzipped text file this large may need the scanner: load it while the file is read
-_PRELOAD_MIN_BYTES = 1 << 21
 # the scanner splits a file of at least this many rows in parts, one thread each (nogil)
 _SPLIT_MIN_ROWS = 20_000
 _MAX_SCAN_THREADS = 4
