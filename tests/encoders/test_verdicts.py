@@ -44,6 +44,23 @@ def test_semantic_claims_follow_the_numbers() -> None:
     assert "did not learn" in first["evidence"]
 
 
+def translation(cnn: float, lstm: float, transformer: float) -> dict:
+    return {
+        "families": {
+            f: {"bleu": s(x, 0.1)} for f, x in (("cnn", cnn), ("lstm", lstm), ("transformer", transformer))
+        }
+    }
+
+
+def test_a_claim_needs_every_family_it_names_to_have_learned() -> None:
+    best, slightly = v.translation_claims(translation(25.0, 20.0, 30.0))
+    assert (best["verdict"], slightly["verdict"]) == (v.CONFIRMED, v.CONFIRMED)
+    # the CNN far above an LSTM that did not learn: "slightly above" is not tested by that
+    best, slightly = v.translation_claims(translation(25.0, 2.0, 30.0))
+    assert (best["verdict"], slightly["verdict"]) == (v.INCONCLUSIVE, v.INCONCLUSIVE)
+    assert "did not learn (not above 5 BLEU): lstm" in slightly["evidence"]
+
+
 def test_missing_axes_are_not_measured() -> None:
     rows = v.all_claims({})
     assert len(rows) == 8
