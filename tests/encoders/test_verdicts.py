@@ -79,3 +79,26 @@ def test_speed_claim_uses_the_longest_length() -> None:
     (row,) = v.speed_claims(results)
     assert row["verdict"] == v.CONFIRMED
     assert "T=64" in row["evidence"]
+
+
+def test_the_rnn_can_be_the_gru_and_variants_judge_it_too() -> None:
+    results = {"translation": translation(31.0, 35.0, 32.0)}
+    results["translation"]["families"]["gru"] = {"bleu": s(31.0, 0.1)}
+    best, _ = v.translation_claims(results["translation"])
+    assert best["verdict"] == v.REFUTED and "lstm" in best["evidence"]
+    best, _ = v.translation_claims(results["translation"], "gru")
+    assert best["verdict"] == v.CONFIRMED and "gru" in best["evidence"]
+    variants = v.claim_variants(results)
+    assert list(variants) == ["with the GRU as the RNN"]
+    assert variants["with the GRU as the RNN"][5]["verdict"] == v.CONFIRMED
+    # an RNN that did not run is not measured
+    assert v.translation_claims(translation(31.0, 35.0, 32.0), "gru")[0]["verdict"] == v.NOT_MEASURED
+
+
+def test_a_second_width_is_judged_on_its_own_runs() -> None:
+    results = {"semantic": semantic(0.70, 0.70, 0.80), "semantic-4x": semantic(0.80, 0.70, 0.75)}
+    (name, rows), *rest = v.claim_variants(results).items()
+    assert name == "at 4x body parameters" and not rest
+    assert [r["claim"][:2] for r in rows] == ["1a", "1b", "2a", "2b", "2c"]
+    assert [r["verdict"] for r in rows[:2]] == [v.REFUTED, v.REFUTED]
+    assert v.semantic_claims(results["semantic"])[0]["verdict"] == v.CONFIRMED

@@ -76,8 +76,14 @@ class Budget:
         return dataclasses.replace(self, hidden_size=hidden, width=self.width * factor)
 
 
-def _plateau(grid: Grid, max_tokens: int, batch_size: int, warmup_steps: int, patience: int,
-             untuned_rate: float | None = None) -> TrainConfig:
+def _plateau(
+    grid: Grid,
+    max_tokens: int,
+    batch_size: int,
+    warmup_steps: int,
+    patience: int,
+    untuned_rate: float | None = None,
+) -> TrainConfig:
     """Train to a plateau: at most ``max_tokens``, validated 20 times on the way (every 5 %),
     never stopped before a quarter of it.
     The learning rate, for untuned runs, is ``untuned_rate`` or else the grid's middle one (the
@@ -146,15 +152,28 @@ BUDGETS: dict[str, Budget] = {
         agreement_test_per_bin=800,
         # ceilings about the old fixed schedules' tokens (2000 x 64 prefixes of ~37 words;
         # 800 x 32 sentences of ~18; 2500 x 64 pairs of ~25), translation's a little lower
-        agreement_train=_plateau(SMALL_GRID, 4_000_000, batch_size=64, warmup_steps=100, patience=4,
-                                 untuned_rate=SMALL_UNTUNED_RATE),
+        agreement_train=_plateau(
+            SMALL_GRID,
+            4_000_000,
+            batch_size=64,
+            warmup_steps=100,
+            patience=4,
+            untuned_rate=SMALL_UNTUNED_RATE,
+        ),
         semantic_examples=7000,
-        semantic_train=_plateau(SMALL_GRID, 500_000, batch_size=32, warmup_steps=50, patience=4,
-                                untuned_rate=SMALL_UNTUNED_RATE),
+        semantic_train=_plateau(
+            SMALL_GRID, 500_000, batch_size=32, warmup_steps=50, patience=4, untuned_rate=SMALL_UNTUNED_RATE
+        ),
         translation_examples=29_000,
         translation_test=1000,
-        translation_train=_plateau(SMALL_GRID, 3_500_000, batch_size=64, warmup_steps=200, patience=4,
-                                   untuned_rate=SMALL_UNTUNED_RATE),
+        translation_train=_plateau(
+            SMALL_GRID,
+            3_500_000,
+            batch_size=64,
+            warmup_steps=200,
+            patience=4,
+            untuned_rate=SMALL_UNTUNED_RATE,
+        ),
         speed_lengths=(16, 64, 256, 1024),
         speed_tokens=8192,
         speed_repeats=3,

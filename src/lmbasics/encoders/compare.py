@@ -36,7 +36,7 @@ from lmbasics.encoders.config import FAMILIES
 from lmbasics.encoders.plots import PLOTTERS, plot_curves
 from lmbasics.encoders.report import render
 from lmbasics.encoders.runs import RunCache, axis_budget
-from lmbasics.encoders.verdicts import all_claims
+from lmbasics.encoders.verdicts import all_claims, claim_variants
 
 AXES = ("agreement", "semantic", "translation", "speed")
 DEFAULT_FAMILIES = ("cnn", "lstm", "transformer")
@@ -188,7 +188,12 @@ def compare(
     meta["wall_seconds"] = time.perf_counter() - start
     meta["runs"] = {"trained": trained, "reused": reused}
     if current.is_main:
-        summary = {"meta": meta, "claims": all_claims(results), "errors": errors}
+        summary = {
+            "meta": meta,
+            "claims": all_claims(results),
+            "claim_variants": claim_variants(results),
+            "errors": errors,
+        }
         atomic_write_text(out / "claims.json", json.dumps(summary, indent=2))
         atomic_write_text(out / "report.md", render(results, errors, meta))
     return results, errors

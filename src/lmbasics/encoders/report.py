@@ -12,7 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from lmbasics.encoders.verdicts import all_claims
+from lmbasics.encoders.verdicts import all_claims, claim_variants
+
+# what each extra column of the claims table is (keyed by its name's first word)
+_VARIANT_NOTES = {
+    "with": "the same rules with the GRU standing for the RNN",
+    "at": "the same rules on the runs at the wider size (agreement and semantic only; numbers under "
+    '"Two sizes")',
+}
 
 
 def _pm(s: dict[str, Any], scale: float = 100.0, digits: int = 1) -> str:
@@ -400,10 +407,28 @@ def render(results: dict[str, Any], errors: dict[str, str], meta: dict[str, Any]
         "## The seed's claims",
         "",
     ]
+    variants = claim_variants(results)
+    judged = {name: {c["claim"]: c["verdict"] for c in rows} for name, rows in variants.items()}
     lines += _table(
-        ["claim", "verdict", "numbers"],
-        [[c["claim"], f"**{c['verdict']}**", c["evidence"]] for c in all_claims(results)],
+        ["claim", "verdict", "numbers", *variants],
+        [
+            [
+                c["claim"],
+                f"**{c['verdict']}**",
+                c["evidence"],
+                *(j.get(c["claim"], "") for j in judged.values()),
+            ]
+            for c in all_claims(results)
+        ],
     )
+    if variants:
+        lines[-1:-1] = [
+            "",
+            "The verdict column is judged with the LSTM as the RNN (the GRU where the LSTM did not "
+            "run) at the budget's own width; the other columns: "
+            + "; ".join(_VARIANT_NOTES.get(name.split(" ")[0], name) for name in variants)
+            + ".",
+        ]
     if errors:
         lines += ["## Missing", ""]
         lines += [f"- `{axis}`: {message}" for axis, message in errors.items()] + [""]

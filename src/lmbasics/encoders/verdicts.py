@@ -83,7 +83,11 @@ def _fmt(s: dict[str, Any], scale: float = 100.0) -> str:
     return f"{scale * s['mean']:.1f} ± {scale * s['std']:.1f}"
 
 
-def _rnn(families: dict[str, Any]) -> str | None:
+def _rnn(families: dict[str, Any], wanted: str | None = None) -> str | None:
+    """The family that stands for "the RNN": ``wanted`` if given (None when it did not run),
+    else the first of :data:`RNN_FAMILIES` that ran."""
+    if wanted is not None:
+        return wanted if wanted in families else None
     return next((f for f in RNN_FAMILIES if f in families), None)
 
 
@@ -91,13 +95,13 @@ def _row(claim: str, axis: str, verdict: str, evidence: str) -> dict[str, str]:
     return {"claim": claim, "axis": axis, "verdict": verdict, "evidence": evidence}
 
 
-def semantic_claims(results: dict[str, Any] | None) -> list[dict[str, str]]:
+def semantic_claims(results: dict[str, Any] | None, rnn: str | None = None) -> list[dict[str, str]]:
     names = (
         "1a. semantic: Transformer clearly better than RNN and CNN",
         "1b. semantic: RNN and CNN close",
     )
     families = (results or {}).get("families", {})
-    rnn = _rnn(families)
+    rnn = _rnn(families, rnn)
     if not results or rnn is None or not {"cnn", "transformer"} <= set(families):
         return [_row(n, "semantic", NOT_MEASURED, "axis or family not run") for n in names]
     score = {f: families[f]["mean"] for f in ("cnn", rnn, "transformer")}
@@ -119,14 +123,14 @@ def semantic_claims(results: dict[str, Any] | None) -> list[dict[str, str]]:
     ]
 
 
-def agreement_claims(results: dict[str, Any] | None) -> list[dict[str, str]]:
+def agreement_claims(results: dict[str, Any] | None, rnn: str | None = None) -> list[dict[str, str]]:
     names = (
         "2a. long range: native CNN clearly weakest",
         "2b. long range: Transformer slightly better than RNN",
         "2c. long range: RNN better than Transformer when subject and verb are > 13 apart",
     )
     families = (results or {}).get("families", {})
-    rnn = _rnn(families)
+    rnn = _rnn(families, rnn)
     if not results or rnn is None or not {"cnn", "transformer"} <= set(families):
         return [_row(n, "agreement", NOT_MEASURED, "axis or family not run") for n in names]
     test = {f: families[f]["test"] for f in ("cnn", rnn, "transformer")}
@@ -162,10 +166,10 @@ def agreement_claims(results: dict[str, Any] | None) -> list[dict[str, str]]:
     ]
 
 
-def translation_claims(results: dict[str, Any] | None) -> list[dict[str, str]]:
+def translation_claims(results: dict[str, Any] | None, rnn: str | None = None) -> list[dict[str, str]]:
     names = ("3a. translation: Transformer clearly best", "3b. translation: CNN slightly above RNN")
     families = (results or {}).get("families", {})
-    rnn = _rnn(families)
+    rnn = _rnn(families, rnn)
     if not results or rnn is None or not {"cnn", "transformer"} <= set(families):
         return [_row(n, "translation", NOT_MEASURED, "axis or family not run") for n in names]
     score = {f: families[f]["bleu"] for f in ("cnn", rnn, "transformer")}
@@ -184,10 +188,10 @@ def translation_claims(results: dict[str, Any] | None) -> list[dict[str, str]]:
     ]
 
 
-def speed_claims(results: dict[str, Any] | None) -> list[dict[str, str]]:
+def speed_claims(results: dict[str, Any] | None, rnn: str | None = None) -> list[dict[str, str]]:
     name = "4. parallel efficiency: RNN poor, CNN and Transformer far better (training tokens/s)"
     families = (results or {}).get("families", {})
-    rnn = _rnn(families)
+    rnn = _rnn(families, rnn)
     if not results or rnn is None or not {"cnn", "transformer"} <= set(families):
         return [_row(name, "speed", NOT_MEASURED, "axis or family not run")]
     length = max(families[rnn], key=int)
@@ -202,11 +206,33 @@ def speed_claims(results: dict[str, Any] | None) -> list[dict[str, str]]:
     return [_row(name, "speed", verdict, text)]
 
 
-def all_claims(results: dict[str, dict[str, Any] | None]) -> list[dict[str, str]]:
-    """Every claim's row, in the seed's order; absent axes give 'not measured'."""
+def all_claims(results: dict[str, dict[str, Any] | None], rnn: str | None = None) -> list[dict[str, str]]:
+    """Every claim's row, in the seed's order; absent axes give 'not measured'. ``rnn`` picks the
+    family that stands for "the RNN" (default: the LSTM if it ran, else the GRU)."""
     return [
-        *semantic_claims(results.get("semantic")),
-        *agreement_claims(results.get("agreement")),
-        *translation_claims(results.get("translation")),
-        *speed_claims(results.get("speed")),
+        *semantic_claims(results.get("semantic"), rnn),
+        *agreement_claims(results.get("agreement"), rnn),
+        *translation_claims(results.get("translation"), rnn),
+        *speed_claims(results.get("speed"), rnn),
     ]
+
+
+def claim_variants(results: dict[str, dict[str, Any] | None]) -> dict[str, list[dict[str, str]]]:
+    """The same claims judged two other ways, where the runs allow: with the GRU standing for the
+    RNN (when the LSTM, the default, ran too), and at a second width (``<axis>-<w>x`` results in
+    place of the agreement and semantic axes; the other axes run at width 1 only and are left
+    out). Keys are readable column names; the first table of the report stays the default."""
+    variants: dict[str, list[dict[str, str]]] = {}
+    ran = {f for r in results.values() if r for f in r.get("families", {})}
+    if {"lstm", "gru"} <= ran:
+        variants["with the GRU as the RNN"] = all_claims(results, "gru")
+    scaled = ("agreement", "semantic")
+    suffixes = {
+        k.rpartition("-")[2]
+        for k in results
+        if results[k] and k.rpartition("-")[0] in scaled and k.endswith("x")
+    }
+    for suffix in sorted(s for s in suffixes if s[:-1].isdigit()):
+        rows = all_claims({axis: results.get(f"{axis}-{suffix}") for axis in scaled})
+        variants[f"at {suffix} body parameters"] = [r for r in rows if r["axis"] in scaled]
+    return variants
