@@ -14,13 +14,6 @@ from typing import Any
 
 from lmbasics.encoders.verdicts import all_claims, claim_variants
 
-# what each extra column of the claims table is (keyed by its name's first word)
-_VARIANT_NOTES = {
-    "with": "the same rules with the GRU standing for the RNN",
-    "at": "the same rules on the runs at the wider size (agreement and semantic only; numbers under "
-    '"Two sizes")',
-}
-
 
 def _pm(s: dict[str, Any], scale: float = 100.0, digits: int = 1) -> str:
     return f"{scale * s['mean']:.{digits}f} ± {scale * s['std']:.{digits}f}"
@@ -425,9 +418,8 @@ def render(results: dict[str, Any], errors: dict[str, str], meta: dict[str, Any]
         lines[-1:-1] = [
             "",
             "The verdict column is judged with the LSTM as the RNN (the GRU where the LSTM did not "
-            "run) at the budget's own width; the other columns: "
-            + "; ".join(_VARIANT_NOTES.get(name.split(" ")[0], name) for name in variants)
-            + ".",
+            "run) at the budget's own width; each other column applies the same rules as its heading "
+            'says (a wider size judges agreement and semantic only; their numbers are under "Two sizes").',
         ]
     if errors:
         lines += ["## Missing", ""]
