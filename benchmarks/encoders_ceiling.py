@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -40,6 +41,7 @@ from lmbasics.encoders.runs import RunCache, axis_budget
 from lmbasics.encoders.tasks.common import stats
 from lmbasics.encoders.tasks.translation import run_translation
 from lmbasics.encoders.tuning import Grid
+from lmbasics.encoders.verdicts import clearly_better
 
 
 def scaled(budget: Budget, rate: float, seeds: int, factor: int) -> Budget:
@@ -148,8 +150,40 @@ def report(results: dict[str, Any], command: str) -> str:
                 f"{', '.join(r['stopped'] for r in runs)} | "
                 f"{', '.join(format(r['best_tokens'], ',') for r in runs)} |"
             )
+    rows = parts_of_3a(results)
+    if rows:
+        lines += [
+            "",
+            "Claim 3a's parts, judged by the declared rule at each ceiling (Transformer clearly better "
+            "than each other family: by at least 1 BLEU and two standard errors; d = Transformer "
+            "minus the other):",
+            "",
+            "| Transformer against | " + " | ".join(f"ceiling {label}" for label in rows[0][1]) + " |",
+            "|---|" + "---|" * len(rows[0][1]),
+        ]
+        for other, by_factor in rows:
+            cells = [f"d = {d:+.2f} ± {2 * se:.2f}: {verdict}" for d, se, verdict in by_factor.values()]
+            lines.append(f"| {other} | " + " | ".join(cells) + " |")
     lines += ["", "![validation cross-entropy against tokens, both ceilings](ceiling.png)", ""]
     return "\n".join(lines)
+
+
+def parts_of_3a(results: dict[str, Any]) -> list[tuple[str, dict[str, tuple[float, float, str]]]]:
+    """For each family beside the Transformer: at each ceiling, (d, se, verdict) of "the
+    Transformer clearly better than it" (:func:`~lmbasics.encoders.verdicts.clearly_better`,
+    1 BLEU, as claim 3a judges each of its parts)."""
+    families = results["families"]
+    if "transformer" not in families:
+        return []
+    rows = []
+    for other in (f for f in families if f != "transformer"):
+        by_factor = {}
+        for label, entry in families["transformer"].items():
+            a, b = entry["bleu"], families[other][label]["bleu"]
+            se = math.sqrt(a["std"] ** 2 / a["n"] + b["std"] ** 2 / b["n"])
+            by_factor[label] = (a["mean"] - b["mean"], se, clearly_better(a, b, 1.0))
+        rows.append((other, by_factor))
+    return rows
 
 
 def main() -> None:

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from lmbasics.encoders.budgets import get_budget
 from lmbasics.encoders.runs import axis_budget
 
@@ -98,3 +100,36 @@ def test_end_to_end_on_the_cipher_reuses_the_reference_runs(tmp_path):
     assert two["runs"][0]["tokens"] > one["runs"][0]["tokens"] or two["runs"][0]["stopped"] == "plateau"
     assert (out / "ceiling.png").read_bytes()[:4] == b"\x89PNG"
     assert "| transformer |" in (out / "report.md").read_text()
+
+
+def _entry(values: list[float]) -> dict:
+    from lmbasics.encoders.tasks.common import stats
+
+    return {
+        "learning_rate": 1e-3,
+        "max_tokens": 1000,
+        "bleu": stats(values),
+        "validation_cross_entropy": stats([1.5] * len(values)),
+        "runs": [{"test": v, "stopped": "ceiling", "best_tokens": 1000} for v in values],
+    }
+
+
+def test_parts_of_claim_3a_follow_the_declared_rule_at_each_ceiling():
+    ceiling = _module()
+    results = {
+        "wall_seconds": 1.0,
+        "reference": "ref",
+        "families": {
+            "lstm": {"1x": _entry([35.6, 35.7, 35.0]), "2x": _entry([37.0, 36.9, 37.2])},
+            "transformer": {"1x": _entry([32.4, 32.4, 32.1]), "2x": _entry([38.5, 38.6, 38.4])},
+        },
+    }
+    rows = ceiling.parts_of_3a(results)
+    assert [other for other, _ in rows] == ["lstm"]
+    (d1, _, v1), (d2, se2, v2) = rows[0][1]["1x"], rows[0][1]["2x"]
+    assert d1 == pytest.approx(32.3 - 35.433333, abs=1e-4) and v1 == "refuted"
+    assert d2 == pytest.approx(38.5 - 37.033333, abs=1e-4) and v2 == "confirmed"
+    assert se2 == pytest.approx((0.1**2 / 3 + (0.152753**2) / 3) ** 0.5, rel=1e-3)
+    text = ceiling.report(results, "cmd")
+    assert "| lstm | d = -3.13 ± " in text and ": refuted | d = +1.47 ± " in text
+    assert ceiling.parts_of_3a({"families": {"lstm": results["families"]["lstm"]}}) == []
