@@ -94,7 +94,8 @@ def one_family(
         "bleu": results["families"][family]["bleu"],
         "validation_cross_entropy": stats([-run["validation"] for run in block["runs"]]),
         "runs": [
-            {**run, "test": record["test"]} for run, record in zip(block["runs"], _records(runs, family))
+            {**run, "test": record["test"], "run_seconds": record["run_seconds"]}
+            for run, record in zip(block["runs"], _records(runs, family))
         ],
         "trained": runs.trained,
         "reused": runs.reused,
@@ -132,8 +133,10 @@ def report(results: dict[str, Any], command: str) -> str:
         "# Translation at a larger token ceiling",
         "",
         f"Command: `{command}`  ",
-        f"Wall time: {results['wall_seconds']:.0f} s; 1 PyTorch thread; learning rates as chosen in "
-        f"`{results['reference']}` (not re-tuned).",
+        f"Wall time: {results['wall_seconds']:.0f} s (runs finished earlier are reused); 1 PyTorch "
+        f"thread; learning rates as chosen in `{results['reference']}` (not re-tuned). The runs "
+        f"behind this table took {_hours(results):.2f} core-hours (whole runs, summed from their "
+        "records, both ceilings).",
         "",
         "| family | lr | ceiling (tokens) | BLEU (mean ± std) | per seed | validation CE per token | "
         "stopped | best at (tokens) |",
@@ -166,6 +169,13 @@ def report(results: dict[str, Any], command: str) -> str:
             lines.append(f"| {other} | " + " | ".join(cells) + " |")
     lines += ["", "![validation cross-entropy against tokens, both ceilings](ceiling.png)", ""]
     return "\n".join(lines)
+
+
+def _hours(results: dict[str, Any]) -> float:
+    runs = [
+        run for by_factor in results["families"].values() for e in by_factor.values() for run in e["runs"]
+    ]
+    return sum(run["run_seconds"] for run in runs) / 3600
 
 
 def parts_of_3a(results: dict[str, Any]) -> list[tuple[str, dict[str, tuple[float, float, str]]]]:

@@ -110,7 +110,7 @@ def _entry(values: list[float]) -> dict:
         "max_tokens": 1000,
         "bleu": stats(values),
         "validation_cross_entropy": stats([1.5] * len(values)),
-        "runs": [{"test": v, "stopped": "ceiling", "best_tokens": 1000} for v in values],
+        "runs": [{"test": v, "stopped": "ceiling", "best_tokens": 1000, "run_seconds": 600} for v in values],
     }
 
 
@@ -131,5 +131,6 @@ def test_parts_of_claim_3a_follow_the_declared_rule_at_each_ceiling():
     assert d2 == pytest.approx(38.5 - 37.033333, abs=1e-4) and v2 == "confirmed"
     assert se2 == pytest.approx((0.1**2 / 3 + (0.152753**2) / 3) ** 0.5, rel=1e-3)
     text = ceiling.report(results, "cmd")
+    assert "took 2.00 core-hours" in text  # 12 runs of 600 s
     assert "| lstm | d = -3.13 ± " in text and ": refuted | d = +1.47 ± " in text
     assert ceiling.parts_of_3a({"families": {"lstm": results["families"]["lstm"]}}) == []
