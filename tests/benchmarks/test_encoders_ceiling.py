@@ -75,6 +75,7 @@ def test_reference_run_with_other_data_is_refused(tmp_path):
     assert done.returncode != 0 and "--budget tiny" in done.stderr
 
 
+@pytest.mark.slow
 def test_end_to_end_on_the_cipher_reuses_the_reference_runs(tmp_path):
     reference, out = tmp_path / "ref", tmp_path / "ceiling"
     compare = [sys.executable, "-m", "lmbasics", "encoders", "compare", "--axis", "translation"]
