@@ -147,7 +147,7 @@ def report(results: dict[str, Any], command: str) -> str:
             runs = entry["runs"]
             lines.append(
                 f"| {family} | {entry['learning_rate']:g} | {entry['max_tokens']:,} | "
-                f"{entry['bleu']['mean']:.2f} ± {entry['bleu']['std']:.2f} | "
+                f"{_mean(entry['bleu'])} | "
                 f"{', '.join(format(r['test'], '.2f') for r in runs)} | "
                 f"{entry['validation_cross_entropy']['mean']:.3f} | "
                 f"{', '.join(r['stopped'] for r in runs)} | "
@@ -165,10 +165,20 @@ def report(results: dict[str, Any], command: str) -> str:
             "|---|" + "---|" * len(rows[0][1]),
         ]
         for other, by_factor in rows:
-            cells = [f"d = {d:+.2f} ± {2 * se:.2f}: {verdict}" for d, se, verdict in by_factor.values()]
+            cells = [
+                f"d = {d:+.2f} ± {2 * se:.2f}: {verdict}"
+                if verdict
+                else f"d = {d:+.2f} (one seed: no verdict)"
+                for d, se, verdict in by_factor.values()
+            ]
             lines.append(f"| {other} | " + " | ".join(cells) + " |")
     lines += ["", "![validation cross-entropy against tokens, both ceilings](ceiling.png)", ""]
     return "\n".join(lines)
+
+
+def _mean(score: dict[str, Any]) -> str:
+    """Mean ± seed std, or the one seed's value (a spread of one run is no spread)."""
+    return f"{score['mean']:.2f} ± {score['std']:.2f}" if score["n"] > 1 else f"{score['mean']:.2f} (1 seed)"
 
 
 def _hours(results: dict[str, Any]) -> float:
@@ -181,7 +191,7 @@ def _hours(results: dict[str, Any]) -> float:
 def parts_of_3a(results: dict[str, Any]) -> list[tuple[str, dict[str, tuple[float, float, str]]]]:
     """For each family beside the Transformer: at each ceiling, (d, se, verdict) of "the
     Transformer clearly better than it" (:func:`~lmbasics.encoders.verdicts.clearly_better`,
-    1 BLEU, as claim 3a judges each of its parts)."""
+    1 BLEU, as claim 3a judges each of its parts; verdict "" with one seed a side)."""
     families = results["families"]
     if "transformer" not in families:
         return []
@@ -191,7 +201,9 @@ def parts_of_3a(results: dict[str, Any]) -> list[tuple[str, dict[str, tuple[floa
         for label, entry in families["transformer"].items():
             a, b = entry["bleu"], families[other][label]["bleu"]
             se = math.sqrt(a["std"] ** 2 / a["n"] + b["std"] ** 2 / b["n"])
-            by_factor[label] = (a["mean"] - b["mean"], se, clearly_better(a, b, 1.0))
+            # one seed a side has no spread to judge a difference by: no verdict
+            verdict = clearly_better(a, b, 1.0) if min(a["n"], b["n"]) > 1 else ""
+            by_factor[label] = (a["mean"] - b["mean"], se, verdict)
         rows.append((other, by_factor))
     return rows
 

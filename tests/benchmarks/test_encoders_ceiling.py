@@ -135,3 +135,8 @@ def test_parts_of_claim_3a_follow_the_declared_rule_at_each_ceiling():
     assert "took 2.00 core-hours" in text  # 12 runs of 600 s
     assert "| lstm | d = -3.13 ± " in text and ": refuted | d = +1.47 ± " in text
     assert ceiling.parts_of_3a({"families": {"lstm": results["families"]["lstm"]}}) == []
+    single = {"lstm": {"4x": _entry([36.5])}, "transformer": {"4x": _entry([34.7])}}
+    rows = ceiling.parts_of_3a({"families": single})
+    assert rows[0][1]["4x"][2] == ""  # one seed a side: no verdict
+    text = ceiling.report({**results, "families": single}, "cmd")
+    assert "d = -1.80 (one seed: no verdict)" in text and "36.50 (1 seed)" in text
