@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -41,7 +40,7 @@ from lmbasics.encoders.runs import RunCache, axis_budget
 from lmbasics.encoders.tasks.common import stats
 from lmbasics.encoders.tasks.translation import run_translation
 from lmbasics.encoders.tuning import Grid
-from lmbasics.encoders.verdicts import clearly_better
+from lmbasics.encoders.verdicts import clearly_better, standard_error
 
 
 def scaled(budget: Budget, rate: float, seeds: int, factor: int) -> Budget:
@@ -200,7 +199,7 @@ def parts_of_3a(results: dict[str, Any]) -> list[tuple[str, dict[str, tuple[floa
         by_factor = {}
         for label, entry in families["transformer"].items():
             a, b = entry["bleu"], families[other][label]["bleu"]
-            se = math.sqrt(a["std"] ** 2 / a["n"] + b["std"] ** 2 / b["n"])
+            se = standard_error(a, b)
             # one seed a side has no spread to judge a difference by: no verdict
             verdict = clearly_better(a, b, 1.0) if min(a["n"], b["n"]) > 1 else ""
             by_factor[label] = (a["mean"] - b["mean"], se, verdict)

@@ -31,25 +31,26 @@ LEARNED_MARGIN = 0.05  # accuracy above the majority baseline that counts as hav
 LEARNED_BLEU = 5.0  # BLEU that counts as having learned to translate
 
 
-def _se(a: dict[str, Any], b: dict[str, Any], floor: float) -> float:
+def standard_error(a: dict[str, Any], b: dict[str, Any], floor: float = 0.0) -> float:
+    """se of the difference of two means over seeds, floored by ``floor`` (the module's rules)."""
     variance = a["std"] ** 2 / max(a["n"], 1) + b["std"] ** 2 / max(b["n"], 1)
     return max(math.sqrt(variance), floor)
 
 
 def clearly_better(a: dict[str, Any], b: dict[str, Any], effect: float, floor: float = 0.0) -> str:
-    d, se = a["mean"] - b["mean"], _se(a, b, floor)
+    d, se = a["mean"] - b["mean"], standard_error(a, b, floor)
     if d > 2 * se and d >= effect:
         return CONFIRMED
     return REFUTED if d + 2 * se < effect else INCONCLUSIVE
 
 
 def slightly_better(a: dict[str, Any], b: dict[str, Any], floor: float = 0.0) -> str:
-    d, se = a["mean"] - b["mean"], _se(a, b, floor)
+    d, se = a["mean"] - b["mean"], standard_error(a, b, floor)
     return CONFIRMED if d > 2 * se else REFUTED if d < -2 * se else INCONCLUSIVE
 
 
 def close(a: dict[str, Any], b: dict[str, Any], effect: float, floor: float = 0.0) -> str:
-    d, se = abs(a["mean"] - b["mean"]), _se(a, b, floor)
+    d, se = abs(a["mean"] - b["mean"]), standard_error(a, b, floor)
     return CONFIRMED if d + 2 * se < effect else REFUTED if d - 2 * se > effect else INCONCLUSIVE
 
 
